@@ -1,0 +1,216 @@
+"""Strict, safe YAML: plain data plus the line and column of every key and value.
+
+PyYAML composes the node tree (which keeps marks); this module builds the data from those nodes
+itself, so no constructor of PyYAML's ever runs, no tag can create an object, duplicate keys are
+refused and alias expansion is bounded. Dates, YAML 1.1 booleans (``no``, ``on``) and octal
+numbers stay text, so a rule file means what it says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+# Enough for any real framework and its examples; a "billion laughs" file stops here.
+MAX_NODES = 200_000
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """Only YAML 1.2 core scalars: true/false, decimal numbers, null. Everything else is text."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+_Resolver.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Resolver.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+_Resolver.add_implicit_resolver(
+    _FLOAT, re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"), list("-+0123456789.")
+)
+_Resolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+class _Composer(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
+):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class YamlIssue:
+    """A problem found while reading YAML: a stable code, a message and where."""
+
+    code: str
+    message: str
+    mark: Mark
+    hint: str = ""
+
+
+@dataclass
+class Document:
+    """The data of a YAML file with a source map from paths to positions."""
+
+    data: Any
+    values: dict[Path, Mark] = field(default_factory=dict)
+    keys: dict[Path, Mark] = field(default_factory=dict)
+    issues: list[YamlIssue] = field(default_factory=list)
+
+    def mark(self, path: Path, *, key: bool = False) -> Mark:
+        """The position of ``path``, or of its nearest ancestor that exists in the file."""
+        path = tuple(path)
+        while True:
+            if key and path in self.keys:
+                return self.keys[path]
+            if path in self.values:
+                return self.values[path]
+            if not path:
+                return Mark(1, 1)
+            path = path[:-1]
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.count = 0
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.document.values[path] = _mark(node)
+        self.count += 1
+        if self.count > MAX_NODES:
+            self.document.issues.append(
+                YamlIssue(
+                    "yaml-too-large",
+                    f"the file expands to more than {MAX_NODES} values (aliases included)",
+                    _mark(node),
+                    "split the framework or remove repeated aliases",
+                )
+            )
+            raise _TooLarge
+        if id(node) in self.active:
+            self.document.issues.append(
+                YamlIssue("yaml-recursive", "an alias refers to the structure that contains it", _mark(node))
+            )
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                self._check_tag(node, _SEQ)
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)
+            self._check_tag(node, _MAP)
+            return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _check_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != expected:
+            self.document.issues.append(
+                YamlIssue(
+                    "yaml-tag",
+                    f"tag {node.tag!r} is not allowed",
+                    _mark(node),
+                    "rule files hold plain data: remove the tag",
+                )
+            )
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _STR:
+            return text
+        if tag == _BOOL and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if tag == _NULL and text in ("~", "null", "Null", "NULL", ""):
+            return None
+        if tag == _INT and re.fullmatch(r"[-+]?(?:0|[1-9][0-9]*)", text):
+            return int(text)
+        if tag == _FLOAT:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+        self._check_tag(node, _STR)
+        return text
+
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _INT, _BOOL, _NULL):
+                self.document.issues.append(
+                    YamlIssue("wrong-type", "a key must be plain text", _mark(key_node))
+                )
+                continue
+            key = key_node.value
+            if key in result:
+                first = self.document.keys[path + (key,)]
+                self.document.issues.append(
+                    YamlIssue(
+                        "duplicate-key",
+                        f"key {key!r} appears twice",
+                        _mark(key_node),
+                        f"first at line {first.line}; keep one",
+                    )
+                )
+                continue
+            self.document.keys[path + (key,)] = _mark(key_node)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+
+def read_yaml(text: str) -> Document:
+    """Parse ``text`` strictly. Syntax errors become issues; the data is then ``None``."""
+    document = Document(data=None)
+    composer = _Composer(text)
+    try:
+        node = composer.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        where = error.problem_mark or error.context_mark
+        mark = Mark(where.line + 1, where.column + 1) if where else Mark(1, 1)
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        document.issues.append(YamlIssue("yaml-syntax", message or "invalid YAML", mark))
+        return document
+    except yaml.YAMLError as error:
+        document.issues.append(YamlIssue("yaml-syntax", str(error), Mark(1, 1)))
+        return document
+    finally:
+        composer.dispose()
+    if node is None:
+        return document
+    try:
+        document.data = _Builder(document).build(node, ())
+    except _TooLarge:
+        document.data = None
+    return document

@@ -1,0 +1,272 @@
+"""The case: the facts about one child's request for help that a framework decides on.
+
+Field names are Dutch because they are data: policymakers write them in rule files
+(``kind.brp_gemeente``) and they follow the terms of the law. A fact left out or ``null`` is
+*unknown*; the engine never guesses it and escalates when a decision depends on it. The model
+holds no name, BSN or birth date: nothing that identifies the child is needed to decide who pays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+
+from pydantic_core import PydanticCustomError
+
+from .errors import CaseError, CaseProblem
+
+
+def _parse_date(value: object) -> object:
+    # Strict mode refuses ISO text for dates, but YAML and JSON cases carry dates as text.
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "invalid-date", "not a valid date {value!r}; write YYYY-MM-DD", {"value": value}
+            ) from None
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_parse_date)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+def _normalise_postcode(value: object) -> object:
+    return value.replace(" ", "").upper() if isinstance(value, str) else value
+
+
+Postcode = Annotated[str, BeforeValidator(_normalise_postcode), StringConstraints(pattern=r"^[1-9][0-9]{3}[A-Z]{2}$")]
+
+HelpKind = Literal[
+    "basisondersteuning",
+    "extra_ondersteuning",
+    "jeugdhulp",
+    "begeleiding",
+    "persoonlijke_verzorging",
+    "verpleging",
+    "intensieve_kindzorg",
+    "logopedie",
+    "dyslexiezorg",
+    "huiswerkbegeleiding",
+    "remedial_teaching",
+    "leerlingenvervoer",
+    "jeugdbescherming",
+    "jeugdreclassering",
+    "toelaatbaarheidsverklaring",
+]
+Access = Literal["individueel", "collectief"]
+SchoolKind = Literal["basisonderwijs", "sbo", "so", "vso", "vo", "pro"]
+Referrer = Literal[
+    "school",
+    "ouders",
+    "jeugdige",
+    "huisarts",
+    "jeugdarts",
+    "medisch_specialist",
+    "gemeente",
+    "gecertificeerde_instelling",
+]
+
+_STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Child(BaseModel):
+    """``kind``: the child's age, registration and indications (no identifying data)."""
+
+    model_config = _STRICT
+
+    leeftijd: Annotated[int, Field(ge=0, le=30)] | None = None
+    brp_woonadres: bool | None = Field(
+        None, description="Staat de jeugdige met een woonadres (geen briefadres) in de BRP?"
+    )
+    brp_gemeente: Name | None = Field(None, description="Gemeente van het BRP-woonadres.")
+    postcode: Postcode | None = Field(
+        None, description="Postcode van het BRP-woonadres; geeft de gemeente als brp_gemeente ontbreekt."
+    )
+    verblijf: bool | None = Field(
+        None,
+        description="Verblijft de jeugdige bij een jeugdhulpaanbieder, pleegouder, gezinshuis, JJI "
+        "of in beschermd wonen (Jeugdwet art. 1.1, woonplaats 2°)?",
+    )
+    brp_gemeente_voor_verblijf: Name | None = Field(
+        None, description="Gemeente van het BRP-woonadres direct voor het (aaneengesloten) verblijf."
+    )
+    geheim_adres: bool | None = Field(
+        None, description="Geldt voor het BRP-adres een geheimhoudingsnotitie (art. 2.26 Wet BRP)?"
+    )
+    moeder_bij_geboorte_ingeschreven: bool | None = Field(
+        None, description="Stond de moeder bij de geboorte als ingezetene in een Nederlandse gemeente ingeschreven?"
+    )
+    gemeente_moeder_bij_geboorte: Name | None = None
+    feitelijke_verblijfsgemeente: Name | None = Field(
+        None, description="Gemeente waar de jeugdige feitelijk verblijft."
+    )
+    wlz_indicatie: bool | None = Field(None, description="Heeft de jeugdige een Wlz-indicatie (CIZ)?")
+    zorgverzekeraar: Name | None = None
+    zorgkantoor: Name | None = None
+
+
+class School(BaseModel):
+    """``school``: where the child is enrolled; its municipality matters only where a rule says so."""
+
+    model_config = _STRICT
+
+    gemeente: Name | None = None
+    soort: SchoolKind | None = None
+    samenwerkingsverband: Name | None = None
+    bestuur: Name | None = Field(None, description="Het bevoegd gezag (schoolbestuur).")
+
+
+class Need(BaseModel):
+    """``hulpvraag``: what help is asked for and how it is accessed."""
+
+    model_config = _STRICT
+
+    soort: HelpKind | None = None
+    toegang: Access | None = Field(
+        None,
+        description="individueel: een individuele voorziening (beschikking of verwijzing); "
+        "collectief: een voorziening die een groep leerlingen zonder beschikking gebruikt.",
+    )
+    tijdens_schooltijd: bool | None = None
+    gericht_op_onderwijs: bool | None = Field(
+        None, description="Is de hulp primair gericht op het kunnen volgen van onderwijs?"
+    )
+    aangemeld_via: Referrer | None = None
+
+
+class Case(BaseModel):
+    """One request for help, as of ``peildatum`` (the date whose law applies)."""
+
+    model_config = _STRICT
+
+    peildatum: IsoDate
+    kind: Child = Child()
+    school: School = School()
+    hulpvraag: Need = Need()
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """What a rule may compare a case field with: its kind and, for enumerations, its values."""
+
+    kind: Literal["bool", "int", "str", "enum", "date"]
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def describe(self) -> str:
+        if self.kind == "enum":
+            return "one of: " + ", ".join(self.values)
+        return {"bool": "true or false", "int": "a whole number", "str": "text", "date": "a date (YYYY-MM-DD)"}[
+            self.kind
+        ]
+
+
+def _field_type(annotation: Any) -> FieldType:
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _field_type(inner[0])
+    if origin is Annotated:
+        base, *meta = typing.get_args(annotation)
+        found = _field_type(base)
+        if found.kind == "int":
+            lo = next((m.ge for m in meta if getattr(m, "ge", None) is not None), None)
+            hi = next((m.le for m in meta if getattr(m, "le", None) is not None), None)
+            for m in meta:  # Field(ge=.., le=..) keeps its bounds in .metadata
+                for inner in getattr(m, "metadata", ()):
+                    lo = getattr(inner, "ge", lo) if getattr(inner, "ge", None) is not None else lo
+                    hi = getattr(inner, "le", hi) if getattr(inner, "le", None) is not None else hi
+            return FieldType("int", minimum=lo, maximum=hi)
+        return found
+    if origin is Literal:
+        return FieldType("enum", tuple(typing.get_args(annotation)))
+    if annotation is bool:
+        return FieldType("bool")
+    if annotation is int:
+        return FieldType("int")
+    if annotation is str:
+        return FieldType("str")
+    if annotation is dt.date:
+        return FieldType("date")
+    raise TypeError(f"unsupported case field type {annotation!r}")
+
+
+def case_fields(model: type[BaseModel] = Case, prefix: str = "") -> dict[str, FieldType]:
+    """Every leaf field of the case model by dotted path, with the type a rule may compare it to."""
+    found: dict[str, FieldType] = {}
+    for name, info in model.model_fields.items():
+        path = prefix + name
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.update(case_fields(annotation, path + "."))
+        else:
+            found[path] = _field_type(info.rebuild_annotation())
+    return found
+
+
+CASE_FIELDS: dict[str, FieldType] = case_fields()
+
+
+def field_value(case: Case, path: str) -> Any:
+    """The value of a dotted field of ``case`` (``None`` when unknown)."""
+    value: Any = case
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _expected_text(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "only the fields of the case model (docs/case.md)"
+    if kind == "literal_error":
+        return "one of " + str(ctx.get("expected", ""))
+    if kind.startswith("bool"):
+        return "true or false"
+    if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal"):
+        return "a whole number" + (f" ≥ {ctx['ge']}" if "ge" in ctx else "") + (f" ≤ {ctx['le']}" if "le" in ctx else "")
+    if kind.startswith("string") or kind == "str_type":
+        return "text" + (f" matching {ctx['pattern']}" if "pattern" in ctx else "")
+    if kind.startswith("date") or "date" in str(error.get("msg", "")):
+        return "a date YYYY-MM-DD"
+    if kind == "missing":
+        return "a value"
+    if kind in ("model_type", "dict_type"):
+        return "a mapping of fields"
+    return ""
+
+
+def parse_case(data: object, *, source: str = "") -> Case:
+    """Validate raw data (a dict from YAML or JSON) into a :class:`Case`.
+
+    Raises:
+        CaseError: naming every bad field and what was expected there.
+    """
+    try:
+        return Case.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False):
+            path = ".".join(str(p) for p in item["loc"])
+            message = str(item["msg"]).removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                message = "unknown field"
+                parent = path.rpartition(".")[0]
+                options = [f.rpartition(".")[2] for f in CASE_FIELDS if f.rpartition(".")[0] == parent]
+                close = difflib.get_close_matches(path.rpartition(".")[2], options, n=1)
+                if close:
+                    message += f"; did you mean {close[0]!r}?"
+            elif item["type"] == "missing":
+                message = "missing"
+            problems.append(CaseProblem(path, message, _expected_text(item)))
+        raise CaseError(problems, source=source) from None

@@ -1,0 +1,189 @@
+"""The engine: durable_rules does the matching; the only module that imports it.
+
+durable_rules 2.0.28 has sharp edges (see docs/engine.md): the Host starts timer threads that can
+swallow answers, the C code is not thread-safe, a fact no rule takes makes deleting its session
+crash the process, sessions leak unless deleted, and exceptions in actions vanish. So this module
+drives the C module ``durable_rules_engine`` directly: one ruleset per Engine, a catch-all rule so
+every fact is taken, one long-lived session whose fact is retracted after each case, a lock around
+every call, and no Python actions at all (the names of the fired rules are read from the action
+messages).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import durable_rules_engine as _durable
+
+from .case import Case, parse_case
+from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
+from .errors import CaseError, EvaluationError
+from .model import Framework
+from .outcome import Outcome, Truth, resolve
+from .postcode import PostcodeTable, bundled_postcodes
+
+try:  # orjson halves the cost of the JSON that crosses into durable; plain json works too
+    import orjson
+
+    def _dumps(value: Any) -> str:
+        return orjson.dumps(value).decode()
+
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    def _dumps(value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+
+_ASSERTED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
+_names = itertools.count()
+
+
+class Engine:
+    """Decides cases against one framework. Safe to share between threads.
+
+    Args:
+        framework: a loaded :class:`~wiebetaalt.model.Framework`.
+        postcodes: the postcode→municipality table used when a case gives a postcode but no BRP
+            municipality; by default the small sample shipped with the package.
+    """
+
+    def __init__(self, framework: Framework, *, postcodes: PostcodeTable | None = None) -> None:
+        self.framework = framework
+        self.postcodes = postcodes if postcodes is not None else bundled_postcodes()
+        self._compiled: CompiledFramework = compile_framework(framework)
+        self._names = self._compiled.names
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._sid = "s0"
+        self._sessions = itertools.count(1)
+        # durable keeps the definition it is given; a fresh JSON text is its own copy
+        name = f"wiebetaalt_{self._compiled.digest}_{next(_names)}"
+        self._handle = _durable.create_ruleset(name, json.dumps(self._compiled.ruleset))
+
+    def close(self) -> None:
+        """Free the durable ruleset; the engine cannot decide afterwards."""
+        with self._lock:
+            if self._handle is not None:
+                _durable.delete_ruleset(self._handle)
+                self._handle = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            try:
+                _durable.delete_ruleset(handle)
+            except Exception:  # pragma: no cover - interpreter shutdown
+                pass
+
+    @classmethod
+    def from_path(cls, path: str | Path, **kwargs: Any) -> Engine:
+        from .loader import load_framework
+
+        return cls(load_framework(path), **kwargs)
+
+    def prepare(self, case: Case | Mapping[str, Any]) -> Case:
+        """Validate a raw case and fill what follows from it (the BRP municipality of a postcode).
+
+        Raises:
+            CaseError: naming every bad field.
+        """
+        if not isinstance(case, Case):
+            case = parse_case(case)
+        child = case.kind
+        updates: dict[str, Any] = {}
+        if child.brp_gemeente is None and child.postcode is not None:
+            municipality = self.postcodes.lookup(child.postcode)
+            if municipality is not None:
+                updates["brp_gemeente"] = municipality
+        if child.brp_woonadres is None and (child.brp_gemeente or updates.get("brp_gemeente")):
+            # brp_gemeente is documented as the municipality of the BRP woonadres
+            updates["brp_woonadres"] = True
+        if updates:
+            case = case.model_copy(update={"kind": child.model_copy(update=updates)})
+        return case
+
+    def match(self, case: Case) -> Truth:
+        """Run the case through durable: which rules and party sources hold, and which may hold."""
+        fact = case_fact(case)
+        fired: list[str] = []
+        with self._lock:
+            if self._handle is None:
+                raise EvaluationError("this engine is closed")
+            fact["sid"] = self._sid
+            fact["id"] = next(self._ids)
+            text = _dumps(fact)
+            try:
+                code, state = _durable.assert_fact(self._handle, text)
+                if code != _ASSERTED:
+                    raise EvaluationError(f"durable_rules refused the case (code {code})")
+                action = _durable.start_action_for_state(self._handle, state)
+                message = action[1] if action else None
+                while message:
+                    fired.append(message[2 : message.index('"', 2)])
+                    message = _durable.complete_and_start_action(self._handle, state)
+                _durable.retract_fact(self._handle, text)
+            except BaseException as error:
+                self._reset_session()
+                if isinstance(error, EvaluationError):
+                    raise
+                if isinstance(error, Exception):
+                    raise EvaluationError(f"durable_rules failed: {error}") from error
+                raise
+        if CATCH_ALL not in fired:
+            raise EvaluationError("durable_rules did not report the catch-all rule; the answer is incomplete")
+        true: set[str] = set()
+        unknown: set[str] = set()
+        for name in fired:
+            if name != CATCH_ALL:
+                state_name, item = self._names[name]
+                (true if state_name == "true" else unknown).add(item)
+        return Truth(frozenset(true), frozenset(unknown))
+
+    def _reset_session(self) -> None:
+        # Every fact was taken by the catch-all, so deleting the session is safe (durable crashes
+        # only when deleting a session that holds an untaken fact).
+        try:
+            _durable.delete_state(self._handle, self._sid)
+        except Exception:
+            pass
+        self._sid = f"s{next(self._sessions)}"
+
+    def decide(self, case: Case | Mapping[str, Any]) -> Outcome:
+        """Decide one case.
+
+        Returns:
+            a :class:`~wiebetaalt.outcome.Decision` or an :class:`~wiebetaalt.outcome.Escalation`.
+
+        Raises:
+            CaseError: the case is not valid (every bad field is named).
+            EvaluationError: the engine failed; never raised for a grey zone or a missing fact.
+        """
+        prepared = self.prepare(case)
+        outcome = resolve(self.framework, prepared, self.match(prepared))
+        child = prepared.kind
+        if child.postcode is not None and child.brp_gemeente is not None and (
+            isinstance(case, Case) and case.kind.brp_gemeente is None
+            or not isinstance(case, Case) and not (case.get("kind") or {}).get("brp_gemeente")
+        ):
+            note = f"De BRP-gemeente {child.brp_gemeente} is afgeleid uit postcode {child.postcode}."
+            outcome = dataclasses.replace(outcome, explanation=f"{outcome.explanation} {note}")
+        return outcome
+
+    def decide_many(self, cases: Iterable[Case | Mapping[str, Any]]) -> Iterator[Outcome | CaseError]:
+        """Decide cases in order, lazily; a bad case yields its CaseError and the rest go on."""
+        for case in cases:
+            try:
+                yield self.decide(case)
+            except CaseError as error:
+                yield error

@@ -1,0 +1,458 @@
+"""Rule file → :class:`~wiebetaalt.model.Framework`, or every problem in it at once.
+
+Three passes, each adding located problems: strict YAML (:mod:`wiebetaalt._yaml`), the structure
+(the pydantic models of :mod:`wiebetaalt.model`), and the meaning (every funder, rule, route and
+field a rule names exists; every value fits its field; no override cycle). A file that loads
+has passed all three, so the engine never meets an unknown name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path as FilePath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._yaml import Document, Path, read_yaml
+from .case import CASE_FIELDS, FieldType
+from .errors import CaseError, FrameworkError, Problem
+from .model import OPERATORS, Framework, Rule, condition_kind
+
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+#: Placeholders an explanation may use beside the case fields.
+OUTCOME_PLACEHOLDERS = frozenset({"partij"})
+
+_PYDANTIC_CODES = {
+    "missing": "missing-key",
+    "extra_forbidden": "unknown-key",
+    "literal_error": "invalid-value",
+    "enum": "invalid-value",
+    "url_parsing": "invalid-url",
+    "url_scheme": "invalid-url",
+    "url_type": "invalid-url",
+    "string_pattern_mismatch": "invalid-value",
+    "too_short": "empty-list",
+    "string_too_short": "empty-text",
+    "union_tag_invalid": "wrong-type",
+}
+
+
+def load_framework(path: str | FilePath) -> Framework:
+    """Load and fully check one rule file.
+
+    Raises:
+        FrameworkError: with every problem in the file, each located (see docs/errors.md).
+    """
+    framework, problems = _load(FilePath(path))
+    if problems or framework is None:
+        raise FrameworkError(problems)
+    return framework
+
+
+def check_framework(path: str | FilePath) -> list[Problem]:
+    """Every problem in one rule file, sorted by position; an empty list means it loads."""
+    return sorted(_load(FilePath(path))[1])
+
+
+def rule_files(paths: Iterable[str | FilePath]) -> list[FilePath]:
+    """The rule files named by ``paths``: files as given, folders searched for ``*.yaml``/``*.yml``."""
+    found: list[FilePath] = []
+    for entry in map(FilePath, paths):
+        if entry.is_dir():
+            found.extend(sorted(p for p in entry.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            found.append(entry)
+    return found
+
+
+def _load(path: FilePath) -> tuple[Framework | None, list[Problem]]:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(name, 1, 1, "unreadable-file", error.strerror or str(error))]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [Problem(name, line, column, "encoding", "the file is not valid UTF-8", "save it as UTF-8")]
+    document = read_yaml(text)
+    problems = [Problem(name, i.mark.line, i.mark.column, i.code, i.message, i.hint) for i in document.issues]
+    if document.data is None and not problems:
+        return None, [Problem(name, 1, 1, "empty-file", "the file holds no framework")]
+    if not isinstance(document.data, dict):
+        if document.data is not None:
+            problems.append(Problem(name, 1, 1, "wrong-type", "a rule file is a mapping of keys (schema_version, rules, …)"))
+        return None, problems
+    framework: Framework | None = None
+    try:
+        framework = Framework.model_validate(document.data)
+    except ValidationError as error:
+        problems.extend(_structure_problems(name, document, error))
+    problems.extend(_Checker(name, document).run())
+    return (framework if not problems else None), _unique(problems)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    result = []
+    for p in problems:
+        key = (p.line, p.column, p.code, p.message)
+        if key not in seen:
+            seen.add(key)
+            result.append(p)
+    return result
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
+    """The part of a pydantic ``loc`` that exists in the data (tags and union members skipped)."""
+    path: list[str | int] = []
+    node = data
+    complete = True
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        else:
+            complete = False
+    return tuple(path), complete
+
+
+def _model_keys(path: Path, data: Any) -> list[str]:
+    """The keys allowed in the mapping at ``path``, found by walking the models along the data."""
+    from typing import Union, get_args, get_origin
+
+    from . import model as m
+
+    current: Any = m.Framework
+    node = data
+    for part in path:
+        node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+        if info is None:
+            return []
+        current = _unwrap(info.annotation, node)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or n for n, f in current.model_fields.items()]
+    del Union, get_args, get_origin
+    return []
+
+
+def _unwrap(annotation: Any, node: Any) -> Any:
+    from typing import Annotated, Union, get_args, get_origin
+    import types
+
+    from . import model as m
+
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (list, tuple):
+            annotation = get_args(annotation)[0]
+            node = node[0] if isinstance(node, list) and node else None
+        elif origin in (Union, types.UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            if any(get_origin(a) is Annotated and any(getattr(x, "tag", None) for x in get_args(a)[1:]) for a in members):
+                kind = condition_kind(node)
+                return {"all": m.All, "any": m.AnyOf, "not": m.Not}.get(kind, m.Atom)
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _structure_problems(name: str, document: Document, error: ValidationError) -> Iterator[Problem]:
+    by_place: dict[tuple[Path, str], list[dict[str, Any]]] = {}
+    for item in error.errors(include_url=False):
+        path, complete = _data_path(document.data, item["loc"])
+        code = item["type"] if "-" in item["type"] else _PYDANTIC_CODES.get(item["type"], "wrong-type")
+        if code == "unknown-key":
+            path = tuple(item["loc"][: len(path)])  # the extra key itself is in the data
+        by_place.setdefault((path, code), []).append(item)
+    for (path, code), items in by_place.items():
+        item = items[0]
+        if code == "unknown-key":
+            mark = document.mark(path, key=True)
+            key = str(path[-1])
+            allowed = _model_keys(path[:-1], document.data)
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = (f"did you mean {close[0]!r}? " if close else "") + ("allowed: " + ", ".join(allowed) if allowed else "")
+            yield Problem(name, mark.line, mark.column, code, f"unknown key {key!r}", hint.strip(), path)
+            continue
+        mark = document.mark(path)
+        if code == "missing-key":
+            key = str(item["loc"][-1])
+            where = _describe(path)
+            yield Problem(name, mark.line, mark.column, code, f"{where} lacks required key {key!r}", "", path)
+            continue
+        if code == "empty-list" and path and path[-1] == "legal_basis":
+            yield Problem(name, mark.line, mark.column, "missing-legal-basis", "legal_basis lists no citation",
+                          "every rule cites the law it rests on: citation and url", path)
+            continue
+        if code == "wrong-type" and len(items) > 1:
+            expected = sorted({_expected(i) for i in items})
+            message = f"{_describe(path)} has the wrong type; expected " + " or ".join(expected)
+            yield Problem(name, mark.line, mark.column, code, message, "", path)
+            continue
+        yield Problem(name, mark.line, mark.column, code, f"{_describe(path)}: {item['msg']}", "", path)
+
+
+def _expected(item: dict[str, Any]) -> str:
+    kind = item["type"]
+    return {
+        "bool_type": "true/false",
+        "int_type": "a whole number",
+        "string_type": "text",
+        "list_type": "a list",
+        "dict_type": "a mapping",
+        "model_type": "a mapping",
+        "model_attributes_type": "a mapping",
+    }.get(kind, kind.replace("_type", ""))
+
+
+def _describe(path: Path) -> str:
+    if not path:
+        return "the file"
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _Checker:
+    """The meaning pass: cross references and field types, on the raw data, defensively."""
+
+    def __init__(self, name: str, document: Document) -> None:
+        self.name = name
+        self.doc = document
+        self.data: dict[str, Any] = document.data
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, code: str, message: str, hint: str = "", *, key: bool = False) -> None:
+        mark = self.doc.mark(path, key=key)
+        self.problems.append(Problem(self.name, mark.line, mark.column, code, message, hint, path))
+
+    def items(self, key: str) -> list[tuple[Path, dict[str, Any]]]:
+        value = self.data.get(key)
+        if not isinstance(value, list):
+            return []
+        return [((key, i), item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+    def ids(self, key: str, what: str) -> dict[str, Path]:
+        found: dict[str, Path] = {}
+        for path, item in self.items(key):
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in found:
+                first = self.doc.mark(found[ident] + ("id",))
+                self.problem(path + ("id",), "duplicate-id", f"{what} id {ident!r} is used twice",
+                             f"first at line {first.line}; ids must be unique")
+            else:
+                found[ident] = path
+        return found
+
+    def reference(self, path: Path, value: Any, known: Iterable[str], what: str, code: str) -> None:
+        if not isinstance(value, str):
+            return
+        known = list(known)
+        if value in known:
+            return
+        close = difflib.get_close_matches(value, known, n=1)
+        hint = (f"did you mean {close[0]!r}? " if close else "") + f"declared: {', '.join(sorted(known)) or 'none'}"
+        self.problem(path, code, f"unknown {what} {value!r}", hint)
+
+    def run(self) -> list[Problem]:
+        funders = self.ids("funders", "funder")
+        rules = self.ids("rules", "rule")
+        routes = self.ids("routes", "route")
+        precedence = self.data.get("precedence")
+        domains = [d for d in precedence if isinstance(d, str)] if isinstance(precedence, list) else []
+        if len(set(domains)) != len(domains):
+            self.problem(("precedence",), "duplicate-id", "a domain appears twice in precedence")
+        self.reference(("default_route",), self.data.get("default_route"), routes, "route", "unknown-route")
+        sources: dict[str, Path] = {}
+        for path, funder in self.items("funders"):
+            party = funder.get("party")
+            for i, source in enumerate(party if isinstance(party, list) else []):
+                if not isinstance(source, dict):
+                    continue
+                spath = path + ("party", i)
+                ident = source.get("id")
+                if isinstance(ident, str):
+                    if ident in sources or ident in rules:
+                        self.problem(spath + ("id",), "duplicate-id", f"party source id {ident!r} is used twice",
+                                     "ids of rules and party sources share one namespace")
+                    sources[ident] = spath
+                self.condition(spath + ("when",), source.get("when"))
+                self.party_field(spath + ("field",), source.get("field"))
+                self.period(spath, source)
+                self.placeholders(spath + ("explanation",), source.get("explanation"))
+        for path, rule in self.items("rules"):
+            self.reference(path + ("domain",), rule.get("domain"), domains, "domain", "unknown-domain")
+            self.reference(path + ("funder",), rule.get("funder"), funders, "funder", "unknown-funder")
+            self.reference(path + ("suggested_funder",), rule.get("suggested_funder"), funders, "funder", "unknown-funder")
+            self.reference(path + ("route",), rule.get("route"), routes, "route", "unknown-route")
+            overrides = rule.get("overrides")
+            for i, target in enumerate(overrides if isinstance(overrides, list) else []):
+                self.reference(path + ("overrides", i), target, rules, "rule", "unknown-rule")
+            self.condition(path + ("when",), rule.get("when"))
+            self.period(path, rule)
+            self.placeholders(path + ("explanation",), rule.get("explanation"))
+        self.override_cycles(rules)
+        for path, example in self.items("examples"):
+            self.example(path, example, funders, rules)
+        return self.problems
+
+    def period(self, path: Path, item: dict[str, Any]) -> None:
+        start, end = item.get("valid_from"), item.get("valid_to")
+        if isinstance(start, str) and isinstance(end, str) and end <= start:
+            self.problem(path + ("valid_to",), "invalid-period", f"valid_to {end} is not after valid_from {start}",
+                         "valid_to is the first day the rule no longer applies")
+
+    def placeholders(self, path: Path, text: Any) -> None:
+        if not isinstance(text, str):
+            return
+        for match in PLACEHOLDER.finditer(text):
+            name = match.group(1)
+            if name not in CASE_FIELDS and name not in OUTCOME_PLACEHOLDERS:
+                options = [*CASE_FIELDS, *OUTCOME_PLACEHOLDERS]
+                close = difflib.get_close_matches(name, options, n=1)
+                self.problem(path, "unknown-placeholder", f"unknown placeholder {{{name}}}",
+                             f"did you mean {{{close[0]}}}?" if close else "use a case field, or {partij}")
+
+    def field_type(self, path: Path, name: Any) -> FieldType | None:
+        if not isinstance(name, str):
+            return None
+        if name in CASE_FIELDS:
+            return CASE_FIELDS[name]
+        close = difflib.get_close_matches(name, list(CASE_FIELDS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "see docs/case.md for the case fields"
+        self.problem(path, "unknown-field", f"unknown case field {name!r}", hint)
+        return None
+
+    def party_field(self, path: Path, name: Any) -> None:
+        kind = self.field_type(path, name)
+        if kind is not None and kind.kind != "str":
+            self.problem(path, "wrong-value-type", f"party field {name!r} holds {kind.describe()}, not a party",
+                         "a party field names a municipality, SWV, board or insurer (text)")
+
+    def condition(self, path: Path, node: Any) -> None:
+        if isinstance(node, list):
+            for i, child in enumerate(node):
+                self.condition(path + (i,), child)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = condition_kind(node)
+        if kind in ("all", "any"):
+            children = node.get(kind)
+            for i, child in enumerate(children if isinstance(children, list) else []):
+                self.condition(path + (kind, i), child)
+            return
+        if kind == "not":
+            self.condition(path + ("not",), node.get("not"))
+            return
+        ftype = self.field_type(path + ("field",), node.get("field"))
+        ops = [op for op in OPERATORS if op in node]
+        if ftype is None or len(ops) != 1:
+            return
+        op = ops[0]
+        value = node[op]
+        vpath = path + (op,)
+        if op == "known":
+            return
+        if op in ("lt", "lte", "gt", "gte") and ftype.kind not in ("int", "date"):
+            self.problem(vpath, "operator-type", f"{op} compares numbers or dates, and {node['field']} holds {ftype.describe()}",
+                         "use eq, ne, in or not_in")
+            return
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            self.value(vpath + ((i,) if isinstance(value, list) else ()), str(node["field"]), ftype, item)
+
+    def value(self, path: Path, name: str, ftype: FieldType, value: Any) -> None:
+        fits = {
+            "bool": isinstance(value, bool),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "str": isinstance(value, str),
+            "enum": isinstance(value, str),
+            "date": isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None,
+        }[ftype.kind]
+        if not fits:
+            self.problem(path, "wrong-value-type", f"{name} holds {ftype.describe()}, not {value!r}")
+            return
+        if ftype.kind == "enum" and value not in ftype.values:
+            close = difflib.get_close_matches(value, ftype.values, n=1)
+            hint = (f"did you mean {close[0]!r}? " if close else "") + "allowed: " + ", ".join(ftype.values)
+            self.problem(path, "unknown-value", f"{value!r} is not a value of {name}", hint)
+        if ftype.kind == "int" and ftype.minimum is not None and ftype.maximum is not None:
+            if not ftype.minimum <= value <= ftype.maximum:
+                self.problem(path, "unknown-value", f"{name} is never {value} (it runs from {ftype.minimum} to {ftype.maximum})")
+        if ftype.kind == "date":
+            import datetime as dt
+
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                self.problem(path, "invalid-date", f"not a valid date {value!r}", "write YYYY-MM-DD")
+
+    def override_cycles(self, rules: dict[str, Path]) -> None:
+        graph: dict[str, list[str]] = {}
+        for rule_id, path in rules.items():
+            rule = self.data["rules"][path[1]]
+            targets = rule.get("overrides")
+            graph[rule_id] = [t for t in targets if isinstance(t, str) and t in rules] if isinstance(targets, list) else []
+        reported: set[frozenset[str]] = set()
+        for start in graph:
+            stack = [(start, [start])]
+            while stack:
+                node, trail = stack.pop()
+                for nxt in graph[node]:
+                    if nxt == start:
+                        cycle = frozenset(trail)
+                        if cycle not in reported:
+                            reported.add(cycle)
+                            self.problem(rules[start] + ("overrides",), "override-cycle",
+                                         "rules override each other in a circle: " + " → ".join(trail + [start]),
+                                         "a specific rule overrides a general one, never back")
+                    elif nxt not in trail:
+                        stack.append((nxt, trail + [nxt]))
+
+    def example(self, path: Path, example: dict[str, Any], funders: dict[str, Path], rules: dict[str, Path]) -> None:
+        from .case import parse_case
+
+        case = example.get("case")
+        if isinstance(case, dict):
+            try:
+                parse_case(case)
+            except CaseError as error:
+                for problem in error.problems:
+                    parts: tuple[str | int, ...] = tuple(problem.field.split(".")) if problem.field else ()
+                    self.problem(path + ("case", *parts), "invalid-example-case",
+                                 f"example case field {problem.field or '(case)'}: {problem.message}",
+                                 f"expected {problem.expected}" if problem.expected else "",
+                                 key=problem.message.startswith("unknown field"))
+        expect = example.get("expect")
+        if not isinstance(expect, dict):
+            return
+        self.reference(path + ("expect", "funder"), expect.get("funder"), funders, "funder", "unknown-funder")
+        expected_rules = expect.get("rules")
+        for i, rule_id in enumerate(expected_rules if isinstance(expected_rules, list) else []):
+            self.reference(path + ("expect", "rules", i), rule_id, rules, "rule", "unknown-rule")
+        facts = expect.get("missing_facts")
+        for i, fact in enumerate(facts if isinstance(facts, list) else []):
+            self.field_type(path + ("expect", "missing_facts", i), fact)
+
+
+def rules_by_id(framework: Framework) -> dict[str, Rule]:
+    return {rule.id: rule for rule in framework.rules}

@@ -1,0 +1,333 @@
+"""Outcomes and the resolution policy: which rules that matched decide, or why nothing does.
+
+:func:`resolve` is pure: it takes the framework, the case and the truth of every rule (true,
+unknown, or neither) and returns a :class:`Decision` or an :class:`Escalation`. It never guesses:
+when a rule that is unknown for this case could change the answer, the answer is an escalation
+that names the missing facts.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .case import Case, field_value
+from .loader import PLACEHOLDER
+from .model import Condition, Framework, Funder, LegalBasis, Route, Rule, condition_kind
+
+#: Beyond this many unknown rules every combination is not tried; the case escalates.
+MAX_UNKNOWN_RULES = 10
+
+
+class EscalationReason(str, enum.Enum):
+    """Why a framework does not settle a case."""
+
+    NO_RULE = "no_rule"
+    CONFLICT = "conflict"
+    GREY_ZONE = "grey_zone"
+    MISSING_FACTS = "missing_facts"
+
+
+_REASON_TEXT = {
+    EscalationReason.NO_RULE: "Geen regel van het kader is op deze casus van toepassing.",
+    EscalationReason.CONFLICT: "Regels van hetzelfde stelsel wijzen verschillende betalers aan en geen regel gaat voor.",
+    EscalationReason.GREY_ZONE: "De casus valt in een grijs gebied dat het kader niet beslist.",
+    EscalationReason.MISSING_FACTS: "De uitkomst hangt af van feiten die in de casus ontbreken.",
+}
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What matching found: the ids of rules and party sources that hold, and that may hold."""
+
+    true: frozenset[str]
+    unknown: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A funder a rule points to; ``entity`` is the concrete party where it could be found."""
+
+    rule: str
+    funder: str
+    entity: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The framework settles the case: ``entity`` pays, on ``legal_basis``."""
+
+    funder: str
+    funder_name: str
+    entity: str
+    legal_basis: tuple[LegalBasis, ...]
+    rules: tuple[str, ...]
+    overridden: tuple[str, ...]
+    explanation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": "decision",
+            "funder": self.funder,
+            "funder_name": self.funder_name,
+            "entity": self.entity,
+            "legal_basis": [{"citation": b.citation, "url": str(b.url)} for b in self.legal_basis],
+            "rules": list(self.rules),
+            "overridden": list(self.overridden),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """The framework does not settle the case: why, to whom, who pays meanwhile, what is missing."""
+
+    reason: EscalationReason
+    route: Route
+    explanation: str
+    candidates: tuple[Candidate, ...] = ()
+    missing_facts: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    interim_funder: str | None = None
+    legal_basis: tuple[LegalBasis, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": "escalation",
+            "reason": self.reason.value,
+            "route": {"id": self.route.id, "name": self.route.name, "url": str(self.route.url) if self.route.url else None},
+            "candidates": [{"rule": c.rule, "funder": c.funder, "entity": c.entity} for c in self.candidates],
+            "missing_facts": list(self.missing_facts),
+            "rules": list(self.rules),
+            "interim_funder": self.interim_funder,
+            "legal_basis": [{"citation": b.citation, "url": str(b.url)} for b in self.legal_basis],
+            "explanation": self.explanation,
+        }
+
+
+Outcome = Union[Decision, Escalation]
+
+
+def condition_fields(condition: Condition | None) -> list[str]:
+    """The case fields a condition reads, in order of appearance."""
+    if condition is None:
+        return []
+    kind = condition_kind(condition)
+    if kind == "all":
+        return [f for c in condition.all for f in condition_fields(c)]  # type: ignore[union-attr]
+    if kind == "any":
+        return [f for c in condition.any for f in condition_fields(c)]  # type: ignore[union-attr]
+    if kind == "not":
+        return condition_fields(condition.not_)  # type: ignore[union-attr]
+    return [condition.field]  # type: ignore[union-attr]
+
+
+def render(text: str, case: Case, party: str | None = None) -> str:
+    """Fill ``{kind.brp_gemeente}``-style placeholders (checked at load time) from the case."""
+
+    def value(match: Any) -> str:
+        name = match.group(1)
+        if name == "partij":
+            return party or "onbekend"
+        found = field_value(case, name)
+        return "onbekend" if found is None else str(found)
+
+    return PLACEHOLDER.sub(value, " ".join(text.split()))
+
+
+def _unknown_fields(conditions: Iterable[Condition | None], case: Case) -> list[str]:
+    found: list[str] = []
+    for condition in conditions:
+        for name in condition_fields(condition):
+            if field_value(case, name) is None and name not in found:
+                found.append(name)
+    return found
+
+
+class _Policy:
+    """The resolution of one case; kept as an object so the parts share the framework indexes."""
+
+    def __init__(self, framework: Framework, case: Case, truth: Truth) -> None:
+        self.fw = framework
+        self.case = case
+        self.truth = truth
+        self.rules = {r.id: r for r in framework.rules}
+        self.order = {r.id: i for i, r in enumerate(framework.rules)}
+        self.rank = {d: i for i, d in enumerate(framework.precedence)}
+        self.funders = {f.id: f for f in framework.funders}
+
+    def route(self, rules: Iterable[Rule]) -> Route:
+        for rule in rules:
+            if rule.route:
+                return self.fw.route(rule.route)
+        return self.fw.route(self.fw.default_route)
+
+    def overriders(self, rule_id: str) -> set[str]:
+        """Every rule that overrides ``rule_id``, directly or through a chain."""
+        found: set[str] = set()
+        frontier = {rule_id}
+        while frontier:
+            frontier = {r.id for r in self.fw.rules if set(r.overrides) & frontier} - found
+            found |= frontier
+        return found
+
+    def resolve(self) -> Outcome:
+        holding = [self.rules[r] for r in sorted(self.truth.true & self.rules.keys(), key=self.order.__getitem__)]
+        maybe = [self.rules[r] for r in sorted(self.truth.unknown & self.rules.keys(), key=self.order.__getitem__)]
+        base = self.settle(holding)
+        if not maybe:
+            return base
+        if len(maybe) > MAX_UNKNOWN_RULES:
+            return self.missing(maybe, base)
+        deciding = []
+        for size in range(1, len(maybe) + 1):
+            for subset in itertools.combinations(maybe, size):
+                if _signature(self.settle(sorted([*holding, *subset], key=lambda r: self.order[r.id]))) != _signature(base):
+                    deciding.extend(r for r in subset if r not in deciding)
+        if not deciding:
+            return base
+        return self.missing(deciding, base)
+
+    def missing(self, rules: list[Rule], base: Outcome) -> Escalation:
+        facts = _unknown_fields((r.when for r in rules), self.case)
+        names = ", ".join(r.id for r in rules)
+        text = (
+            f"{_REASON_TEXT[EscalationReason.MISSING_FACTS]} Of regel(s) {names} van toepassing zijn, hangt af van: "
+            f"{', '.join(facts)}. Vul die aan en beslis opnieuw."
+        )
+        if isinstance(base, Decision):
+            text += f" Zonder die regel(s) zou {base.entity} betalen; dat is dus nog niet zeker."
+        return Escalation(
+            EscalationReason.MISSING_FACTS,
+            self.route(rules),
+            text,
+            candidates=tuple(self.candidate(r) for r in rules if (r.funder or r.suggested_funder)),
+            missing_facts=tuple(facts),
+            rules=tuple(r.id for r in rules),
+        )
+
+    def candidate(self, rule: Rule) -> Candidate:
+        funder_id = rule.funder or rule.suggested_funder or ""
+        party = self.party(self.funders[funder_id]) if funder_id in self.funders else None
+        return Candidate(rule.id, funder_id, party[0] if party and party[0] and not party[2] else None)
+
+    def settle(self, holding: list[Rule]) -> Outcome:
+        ids = {r.id for r in holding}
+        overridden = [r for r in holding if self.overriders(r.id) & ids]
+        remaining = [r for r in holding if r not in overridden]
+        if not remaining:
+            route = self.fw.route(self.fw.default_route)
+            return Escalation(
+                EscalationReason.NO_RULE,
+                route,
+                f"{_REASON_TEXT[EscalationReason.NO_RULE]} Leg de casus voor aan: {route.name}. "
+                "Het kader wijst geen betaler voor de tussentijd aan.",
+            )
+        top = min(self.rank[r.domain] for r in remaining)
+        winners = [r for r in remaining if self.rank[r.domain] == top]
+        set_aside = [r for r in remaining if self.rank[r.domain] != top]
+        grey = [r for r in winners if r.grey_zone]
+        if grey:
+            return self.escalate(EscalationReason.GREY_ZONE, grey)
+        if len({r.funder for r in winners}) > 1:
+            return self.escalate(EscalationReason.CONFLICT, winners)
+        return self.decide(winners, overridden, set_aside)
+
+    def escalate(self, reason: EscalationReason, rules: list[Rule]) -> Escalation:
+        route = self.route(rules)
+        candidates = tuple(self.candidate(r) for r in rules)
+        parts = [_REASON_TEXT[reason]]
+        for rule, cand in zip(rules, candidates):
+            who = cand.entity or self.funders[cand.funder].name if cand.funder else "geen betaler genoemd"
+            label = "voorgestelde betaler" if rule.grey_zone else "betaler"
+            parts.append(f"Regel {rule.id} ({rule.title}): {label} {who}. {render(rule.explanation, self.case)}")
+        parts.append(f"Leg de casus voor aan: {route.name}. Het kader wijst geen betaler voor de tussentijd aan.")
+        return Escalation(
+            reason,
+            route,
+            " ".join(parts),
+            candidates=candidates,
+            rules=tuple(r.id for r in rules),
+            legal_basis=tuple(b for r in rules for b in r.legal_basis),
+        )
+
+    def party(self, funder: Funder) -> tuple[str | None, list[Any], list[str]] | None:
+        """(entity, sources used, missing facts) for a funder, or None when no source applies."""
+        if not funder.party:
+            return funder.fallback or funder.name, [], []
+        for source in funder.party or []:
+            if not source.in_force(self.case.peildatum):
+                continue
+            if source.when is not None:
+                if source.id in self.truth.unknown:
+                    return None, [source], _unknown_fields([source.when], self.case)
+                if source.id not in self.truth.true:
+                    continue
+            value = field_value(self.case, source.field)
+            if value is None:
+                if funder.fallback:
+                    return funder.fallback, [source], []
+                return None, [source], [source.field]
+            return (f"{source.prefix} {value}" if source.prefix else str(value)), [source], []
+        return None
+
+    def decide(self, winners: list[Rule], overridden: list[Rule], set_aside: list[Rule]) -> Outcome:
+        funder = self.funders[winners[0].funder or ""]
+        found = self.party(funder)
+        if found is None or found[2] or found[0] is None:
+            facts = found[2] if found else []
+            route = self.route(winners)
+            text = (
+                f"{_REASON_TEXT[EscalationReason.MISSING_FACTS]} Regel {winners[0].id} wijst {funder.name} aan, "
+                + (f"maar welke partij dat is, hangt af van: {', '.join(facts)}." if facts
+                   else "maar geen enkele manier om die partij te bepalen is van toepassing.")
+            )
+            return Escalation(
+                EscalationReason.MISSING_FACTS, route, text,
+                candidates=tuple(Candidate(r.id, funder.id, None) for r in winners),
+                missing_facts=tuple(facts), rules=tuple(r.id for r in winners),
+            )
+        entity, sources, _ = found
+        basis = [b for r in winners for b in r.legal_basis] + [b for s in sources for b in s.legal_basis]
+        parts = [f"{entity[:1].upper()}{entity[1:]} betaalt ({funder.name})."]
+        parts += [render(r.explanation, self.case, entity) for r in winners]
+        parts += [render(s.explanation, self.case, entity) for s in sources if s.explanation]
+        for rule in overridden:
+            by = sorted(self.overriders(rule.id) & {r.id for r in winners})
+            parts.append(f"Regel {rule.id} is van toepassing, maar de specifiekere regel {', '.join(by)} gaat voor.")
+        for rule in set_aside:
+            parts.append(
+                f"Regel {rule.id} ({rule.domain}) is ook van toepassing, maar {winners[0].domain} is voorliggend."
+            )
+        parts.append("Rechtsgrond: " + "; ".join(dict.fromkeys(b.citation for b in basis)) + ".")
+        return Decision(
+            funder=funder.id,
+            funder_name=funder.name,
+            entity=entity,
+            legal_basis=tuple(dict.fromkeys(basis)),
+            rules=tuple(r.id for r in winners),
+            overridden=tuple(r.id for r in [*overridden, *set_aside]),
+            explanation=" ".join(p for p in parts if p),
+        )
+
+
+def _signature(outcome: Outcome) -> tuple[Any, ...]:
+    if isinstance(outcome, Decision):
+        return ("decision", outcome.funder, outcome.entity)
+    return ("escalation", outcome.reason, outcome.rules, outcome.missing_facts)
+
+
+def resolve(framework: Framework, case: Case, truth: Truth) -> Outcome:
+    """Decide ``case`` from the truth of its rules; see docs/writing-rules.md for the policy.
+
+    Of the rules that hold (they are already in force at the peildatum), a rule is dropped when a
+    rule that overrides it also holds; of the rest, only the rules of the highest stelsel in the
+    framework's ``precedence`` count (voorliggendheid). A grey rule among them escalates; two
+    funders escalate as a conflict; no rule escalates; one funder is a Decision once its concrete
+    party is known. A rule that may hold (a fact is unknown) and would change that answer turns it
+    into a missing-facts escalation.
+    """
+    return _Policy(framework, case, truth).resolve()

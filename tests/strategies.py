@@ -1,0 +1,42 @@
+"""Hypothesis strategies for cases of the national case model, biased toward what rules test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from wiebetaalt.case import CASE_FIELDS
+
+MUNICIPALITIES = ["Schiedam", "Vlaardingen", "Maassluis", "Rotterdam", "Delft"]
+POSTCODES = ["3132AB", "3111 XY", "3141CD", "9999ZZ", "2611AA"]
+DATES = [dt.date(2014, 7, 31), dt.date(2014, 8, 1), dt.date(2021, 12, 31), dt.date(2022, 1, 1), dt.date(2025, 3, 1)]
+
+
+def _value(path: str) -> st.SearchStrategy[Any]:
+    ftype = CASE_FIELDS[path]
+    if ftype.kind == "bool":
+        return st.booleans()
+    if ftype.kind == "enum":
+        return st.sampled_from(ftype.values)
+    if ftype.kind == "int":
+        return st.integers(ftype.minimum or 0, ftype.maximum or 30)
+    if ftype.kind == "date":
+        return st.sampled_from(DATES) | st.dates(dt.date(2010, 1, 1), dt.date(2030, 12, 31))
+    if path.endswith("postcode"):
+        return st.sampled_from(POSTCODES)
+    return st.sampled_from(MUNICIPALITIES) if "gemeente" in path else st.sampled_from(["A", "B"])
+
+
+@st.composite
+def raw_cases(draw: st.DrawFn, known: float = 0.7) -> dict[str, Any]:
+    """A valid raw case: each fact known or left out; peildatum always given."""
+    case: dict[str, Any] = {"peildatum": draw(_value("peildatum")).isoformat()}
+    for path in CASE_FIELDS:
+        if path == "peildatum":
+            continue
+        if draw(st.floats(0, 1)) < known:
+            section, name = path.split(".")
+            case.setdefault(section, {})[name] = draw(_value(path))
+    return case

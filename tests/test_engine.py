@@ -1,0 +1,102 @@
+"""The durable_rules boundary: matching, sessions, threads, and bad input."""
+
+from __future__ import annotations
+
+import threading
+
+import durable_rules_engine
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from strategies import raw_cases
+from wiebetaalt import CaseError, Decision, Engine, Escalation, EvaluationError
+from wiebetaalt.postcode import PostcodeTable
+
+SCHIEDAM = {
+    "peildatum": "2025-03-01",
+    "kind": {"brp_gemeente": "Vlaardingen", "verblijf": False, "geheim_adres": False, "wlz_indicatie": False},
+    "school": {"gemeente": "Schiedam"},
+    "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel", "aangemeld_via": "school"},
+}
+
+
+def test_decides_the_schiedam_vlaardingen_case_for_the_residence_municipality(engine):
+    outcome = engine.decide(SCHIEDAM)
+    assert isinstance(outcome, Decision)
+    assert outcome.entity == "gemeente Vlaardingen"
+    assert "Schiedam" in outcome.explanation  # it says why the school's municipality does not pay
+
+
+def test_a_postcode_gives_the_municipality_and_the_explanation_says_so(engine):
+    case = {**SCHIEDAM, "kind": {**SCHIEDAM["kind"], "brp_gemeente": None, "postcode": "3132 ab"}}
+    outcome = engine.decide(case)
+    assert isinstance(outcome, Decision) and outcome.entity == "gemeente Vlaardingen"
+    assert "postcode 3132AB" in outcome.explanation
+
+
+def test_an_unknown_postcode_is_a_missing_fact(engine):
+    case = {**SCHIEDAM, "kind": {**SCHIEDAM["kind"], "brp_gemeente": None, "postcode": "9999ZZ"}}
+    outcome = engine.decide(case)
+    assert isinstance(outcome, Escalation) and outcome.reason.value == "missing_facts"
+    assert "kind.brp_woonadres" in outcome.missing_facts or "kind.brp_gemeente" in outcome.missing_facts
+
+
+def test_a_users_own_postcode_table_is_used(national):
+    with Engine(national, postcodes=PostcodeTable({"3132AB": "Gemeente Test"})) as own:
+        case = {**SCHIEDAM, "kind": {**SCHIEDAM["kind"], "brp_gemeente": None, "postcode": "3132AB"}}
+        assert own.decide(case).entity == "gemeente Gemeente Test"
+
+
+def test_a_bad_case_raises_a_case_error_naming_every_bad_field(engine):
+    with pytest.raises(CaseError) as caught:
+        engine.decide({"peildatum": "gisteren", "kind": {"leeftijd": "7", "bsn": "123"}, "hulpvraag": {"soort": "x"}})
+    fields = {p.field for p in caught.value.problems}
+    assert fields == {"peildatum", "kind.leeftijd", "kind.bsn", "hulpvraag.soort"}
+
+
+def test_decide_many_keeps_going_after_a_bad_case(engine):
+    results = list(engine.decide_many([SCHIEDAM, {"peildatum": "nooit"}, SCHIEDAM]))
+    assert isinstance(results[0], Decision) and isinstance(results[2], Decision)
+    assert isinstance(results[1], CaseError) and results[1].problems[0].field == "peildatum"
+
+
+def test_a_fact_is_retracted_after_every_decision_so_memory_stays_flat(engine):
+    for _ in range(500):
+        engine.decide(SCHIEDAM)
+    assert durable_rules_engine.get_facts(engine._handle, engine._sid) == "[]"
+
+
+@settings(max_examples=3, suppress_health_check=[HealthCheck.large_base_example, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(raw_cases(), min_size=30, max_size=60))
+def test_threads_sharing_one_engine_get_the_serial_answers(engine, cases):
+    serial = [engine.decide(c) for c in cases]
+    results: dict[int, list] = {}
+
+    def work(n: int) -> None:
+        results[n] = [engine.decide(c) for c in cases * 5]
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for n in range(4):
+        assert results[n] == serial * 5
+
+
+def test_a_closed_engine_refuses_to_decide(national):
+    closed = Engine(national)
+    closed.close()
+    with pytest.raises(EvaluationError):
+        closed.decide(SCHIEDAM)
+
+
+@settings(max_examples=50)
+@given(raw_cases())
+def test_many_engines_on_one_framework_do_not_interfere(national, raw):
+    first, second = Engine(national), Engine(national)
+    try:
+        assert first.decide(raw) == second.decide(raw)
+    finally:
+        first.close()
+        second.close()

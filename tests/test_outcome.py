@@ -1,0 +1,165 @@
+"""The resolution policy, tested without durable: truth in, outcome out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wiebetaalt import Decision, Escalation, EscalationReason
+from wiebetaalt.case import parse_case
+from wiebetaalt.model import Framework
+from wiebetaalt.outcome import Truth, resolve
+
+BASIS = [{"citation": "Testwet art. 1", "url": "https://example.org/wet"}]
+
+
+def rule(rule_id: str, domain: str = "jeugdwet", **extra: Any) -> dict[str, Any]:
+    item = {"id": rule_id, "title": rule_id, "domain": domain, "when": {"field": "hulpvraag.soort", "eq": "jeugdhulp"},
+            "legal_basis": BASIS, "explanation": f"uitleg {rule_id} ({{school.gemeente}})"}
+    item.update(extra)
+    if "funder" not in item and not item.get("grey_zone"):
+        item["funder"] = "gemeente"
+    return item
+
+
+def framework(*rules: dict[str, Any]) -> Framework:
+    return Framework.model_validate({
+        "schema_version": 1, "framework": "test", "title": "t", "version": "1",
+        "precedence": ["wlz", "onderwijs", "jeugdwet"], "default_route": "tafel",
+        "routes": [{"id": "tafel", "name": "Regionale tafel", "description": "d"},
+                   {"id": "gc", "name": "Geschillencommissie", "description": "d"}],
+        "funders": [
+            {"id": "gemeente", "name": "Woonplaatsgemeente", "party": [
+                {"id": "via-verblijf", "when": {"field": "kind.verblijf", "eq": True},
+                 "field": "kind.brp_gemeente_voor_verblijf", "prefix": "gemeente",
+                 "legal_basis": [{"citation": "Testwet art. 2", "url": "https://example.org/2"}],
+                 "explanation": "voor verblijf: {kind.brp_gemeente_voor_verblijf}"},
+                {"id": "via-brp", "field": "kind.brp_gemeente", "prefix": "gemeente"}]},
+            {"id": "school", "name": "Schoolbestuur", "fallback": "het schoolbestuur",
+             "party": [{"id": "p-school", "field": "school.bestuur"}]},
+            {"id": "kantoor", "name": "Zorgkantoor", "fallback": "het zorgkantoor"},
+        ],
+        "rules": list(rules),
+    })
+
+
+CASE = parse_case({"peildatum": "2025-01-01", "kind": {"brp_gemeente": "Vlaardingen", "verblijf": False},
+                   "school": {"gemeente": "Schiedam"}, "hulpvraag": {"soort": "jeugdhulp"}})
+
+
+def truth(true: set[str] = frozenset(), unknown: set[str] = frozenset()) -> Truth:
+    return Truth(frozenset(true), frozenset(unknown))
+
+
+def test_one_rule_gives_a_decision_naming_the_concrete_party():
+    outcome = resolve(framework(rule("a")), CASE, truth({"a"}))
+    assert isinstance(outcome, Decision)
+    assert (outcome.funder, outcome.entity, outcome.rules) == ("gemeente", "gemeente Vlaardingen", ("a",))
+    assert "uitleg a (Schiedam)" in outcome.explanation
+    assert "Testwet art. 1" in outcome.explanation
+
+
+def test_a_party_source_that_holds_comes_first_and_adds_its_legal_basis():
+    fw = framework(rule("a"))
+    case = CASE.model_copy(update={"kind": CASE.kind.model_copy(update={"verblijf": True, "brp_gemeente_voor_verblijf": "Rotterdam"})})
+    outcome = resolve(fw, case, truth({"a", "via-verblijf"}))
+    assert isinstance(outcome, Decision) and outcome.entity == "gemeente Rotterdam"
+    assert [b.citation for b in outcome.legal_basis] == ["Testwet art. 1", "Testwet art. 2"]
+    assert "voor verblijf: Rotterdam" in outcome.explanation
+
+
+def test_an_unknown_party_source_escalates_with_its_facts():
+    case = CASE.model_copy(update={"kind": CASE.kind.model_copy(update={"verblijf": None})})
+    outcome = resolve(framework(rule("a")), case, truth({"a"}, {"via-verblijf"}))
+    assert isinstance(outcome, Escalation)
+    assert outcome.reason is EscalationReason.MISSING_FACTS and outcome.missing_facts == ("kind.verblijf",)
+
+
+def test_an_unknown_party_field_uses_the_fallback_or_escalates():
+    fw = framework(rule("a", funder="school"), rule("b", domain="wlz", funder="kantoor"))
+    school = resolve(fw, CASE, truth({"a"}))
+    assert isinstance(school, Decision) and school.entity == "het schoolbestuur"
+    case = CASE.model_copy(update={"kind": CASE.kind.model_copy(update={"brp_gemeente": None})})
+    outcome = resolve(framework(rule("a")), case, truth({"a"}))
+    assert isinstance(outcome, Escalation) and outcome.missing_facts == ("kind.brp_gemeente",)
+
+
+def test_no_rule_escalates_to_the_default_route():
+    outcome = resolve(framework(rule("a")), CASE, truth())
+    assert isinstance(outcome, Escalation)
+    assert outcome.reason is EscalationReason.NO_RULE and outcome.route.id == "tafel"
+    assert outcome.interim_funder is None
+
+
+def test_a_specific_rule_beats_the_rule_it_overrides_even_through_a_chain():
+    fw = framework(rule("general"), rule("middle", funder="school", overrides=["general"]),
+                   rule("specific", funder="kantoor", overrides=["middle"]))
+    outcome = resolve(fw, CASE, truth({"general", "middle", "specific"}))
+    assert isinstance(outcome, Decision) and outcome.rules == ("specific",)
+    assert set(outcome.overridden) == {"general", "middle"}
+    assert "gaat voor" in outcome.explanation
+
+
+def test_an_override_that_does_not_hold_leaves_the_general_rule():
+    fw = framework(rule("general"), rule("specific", funder="school", overrides=["general"]))
+    outcome = resolve(fw, CASE, truth({"general"}))
+    assert isinstance(outcome, Decision) and outcome.rules == ("general",)
+
+
+def test_voorliggendheid_the_higher_stelsel_wins():
+    fw = framework(rule("jw"), rule("wlz", domain="wlz", funder="kantoor"))
+    outcome = resolve(fw, CASE, truth({"jw", "wlz"}))
+    assert isinstance(outcome, Decision) and outcome.funder == "kantoor" and outcome.overridden == ("jw",)
+    assert "voorliggend" in outcome.explanation
+
+
+def test_two_funders_of_one_stelsel_conflict_and_name_both_rules():
+    fw = framework(rule("a"), rule("b", funder="school", route="gc"))
+    outcome = resolve(fw, CASE, truth({"a", "b"}))
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.CONFLICT
+    assert outcome.rules == ("a", "b")
+    assert [(c.rule, c.funder, c.entity) for c in outcome.candidates] == [
+        ("a", "gemeente", "gemeente Vlaardingen"), ("b", "school", "het schoolbestuur")]
+    assert outcome.route.id == "gc"
+
+
+def test_two_rules_naming_the_same_funder_agree():
+    outcome = resolve(framework(rule("a"), rule("b")), CASE, truth({"a", "b"}))
+    assert isinstance(outcome, Decision) and outcome.rules == ("a", "b")
+
+
+def test_a_grey_rule_escalates_with_its_suggested_funder():
+    fw = framework(rule("grey", funder=None, grey_zone=True, suggested_funder="school"), rule("a"))
+    fw_rules = {r.id: r for r in fw.rules}
+    assert fw_rules["grey"].funder is None
+    outcome = resolve(fw, CASE, truth({"grey", "a"}))
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.GREY_ZONE
+    assert outcome.candidates[0].funder == "school" and outcome.candidates[0].entity == "het schoolbestuur"
+    assert "voorgestelde betaler" in outcome.explanation
+
+
+def test_an_unknown_rule_that_would_change_the_answer_asks_for_its_facts():
+    higher = rule("wlz", domain="wlz", funder="kantoor", when={"field": "kind.wlz_indicatie", "eq": True})
+    fw = framework(rule("jw"), higher)
+    outcome = resolve(fw, CASE, truth({"jw"}, {"wlz"}))
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS
+    assert outcome.missing_facts == ("kind.wlz_indicatie",) and outcome.rules == ("wlz",)
+    assert "gemeente Vlaardingen" in outcome.explanation  # says what it would be without the rule
+
+
+def test_an_unknown_rule_that_cannot_change_the_answer_is_ignored():
+    lower = rule("lower", domain="jeugdwet", funder="school", when={"field": "kind.wlz_indicatie", "eq": True})
+    fw = framework(rule("top", domain="wlz", funder="kantoor"), lower)
+    outcome = resolve(fw, CASE, truth({"top"}, {"lower"}))
+    assert isinstance(outcome, Decision) and outcome.funder == "kantoor"
+
+
+@pytest.mark.parametrize("unknown", [{"u1", "u2"}, {"u1"}])
+def test_unknown_rules_are_tried_in_every_combination(unknown):
+    u1 = rule("u1", funder="school", when={"field": "kind.wlz_indicatie", "eq": True})
+    u2 = rule("u2", funder="school", when={"field": "kind.geheim_adres", "eq": True})
+    fw = framework(u1, u2)
+    outcome = resolve(fw, CASE, truth(set(), unknown))
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS
+    assert set(outcome.rules) == unknown
