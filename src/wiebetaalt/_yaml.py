@@ -193,7 +193,16 @@ class _Builder:
 def read_yaml(text: str) -> Document:
     """Parse ``text`` strictly. Syntax errors become issues; the data is then ``None``."""
     document = Document(data=None)
-    composer = _Composer(text)
+    try:
+        composer = _Composer(text)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        document.issues.append(
+            YamlIssue("yaml-syntax", f"character {error.character!r} is not allowed in YAML", Mark(line, column),
+                      "remove the control character")
+        )
+        return document
     try:
         node = composer.get_single_node()
     except yaml.MarkedYAMLError as error:

@@ -29,7 +29,7 @@ def _parse_date(value: object) -> object:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise PydanticCustomError(
-                "invalid-date", "not a valid date {value!r}; write YYYY-MM-DD", {"value": value}
+                "invalid-date", "not a valid date '{value}'; write YYYY-MM-DD", {"value": value}
             ) from None
     return value
 

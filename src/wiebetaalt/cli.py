@@ -101,7 +101,8 @@ def read_case(path: Path) -> Case:
     except CaseError as error:
         lines = []
         for problem in error.problems:
-            mark = document.mark(tuple(problem.field.split(".")) if problem.field else ())
+            where = tuple(problem.field.split(".")) if problem.field else ()
+            mark = document.mark(where, key=problem.message.startswith("unknown field"))
             lines.append(f"{path}:{mark.line}:{mark.column}: {problem}")
         raise CaseError(list(error.problems), source="\n".join(lines)) from None
 

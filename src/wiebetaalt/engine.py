@@ -25,7 +25,7 @@ from .case import Case, parse_case
 from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
 from .errors import CaseError, EvaluationError
 from .model import Framework
-from .outcome import Outcome, Truth, resolve
+from .outcome import Outcome, Resolver, Truth
 from .postcode import PostcodeTable, bundled_postcodes
 
 try:  # orjson halves the cost of the JSON that crosses into durable; plain json works too
@@ -56,6 +56,7 @@ class Engine:
         self.framework = framework
         self.postcodes = postcodes if postcodes is not None else bundled_postcodes()
         self._compiled: CompiledFramework = compile_framework(framework)
+        self._resolver = Resolver(framework)
         self._names = self._compiled.names
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -98,20 +99,27 @@ class Engine:
         Raises:
             CaseError: naming every bad field.
         """
+        return self._prepare(case)[0]
+
+    def _prepare(self, case: Case | Mapping[str, Any]) -> tuple[Case, str]:
         if not isinstance(case, Case):
             case = parse_case(case)
         child = case.kind
         updates: dict[str, Any] = {}
+        note = ""
         if child.brp_gemeente is None and child.postcode is not None:
             municipality = self.postcodes.lookup(child.postcode)
             if municipality is not None:
                 updates["brp_gemeente"] = municipality
+                note = f"De BRP-gemeente {municipality} is afgeleid uit postcode {child.postcode}."
+            else:
+                note = f"Postcode {child.postcode} staat niet in de postcodetabel; de BRP-gemeente is onbekend."
         if child.brp_woonadres is None and (child.brp_gemeente or updates.get("brp_gemeente")):
             # brp_gemeente is documented as the municipality of the BRP woonadres
             updates["brp_woonadres"] = True
         if updates:
             case = case.model_copy(update={"kind": child.model_copy(update=updates)})
-        return case
+        return case, note
 
     def match(self, case: Case) -> Truth:
         """Run the case through durable: which rules and party sources hold, and which may hold."""
@@ -169,14 +177,9 @@ class Engine:
             CaseError: the case is not valid (every bad field is named).
             EvaluationError: the engine failed; never raised for a grey zone or a missing fact.
         """
-        prepared = self.prepare(case)
-        outcome = resolve(self.framework, prepared, self.match(prepared))
-        child = prepared.kind
-        if child.postcode is not None and child.brp_gemeente is not None and (
-            isinstance(case, Case) and case.kind.brp_gemeente is None
-            or not isinstance(case, Case) and not (case.get("kind") or {}).get("brp_gemeente")
-        ):
-            note = f"De BRP-gemeente {child.brp_gemeente} is afgeleid uit postcode {child.postcode}."
+        prepared, note = self._prepare(case)
+        outcome = self._resolver.resolve(prepared, self.match(prepared))
+        if note:
             outcome = dataclasses.replace(outcome, explanation=f"{outcome.explanation} {note}")
         return outcome
 

@@ -8,17 +8,21 @@ has passed all three, so the engine never meets an unknown name.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
+import types
 from collections.abc import Iterable, Iterator
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Discriminator, ValidationError
 
 from ._yaml import Document, Path, read_yaml
 from .case import CASE_FIELDS, FieldType
 from .errors import CaseError, FrameworkError, Problem
+from . import model
+from .case import parse_case
 from .model import OPERATORS, Framework, Rule, condition_kind
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
@@ -127,49 +131,45 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
 
 def _model_keys(path: Path, data: Any) -> list[str]:
     """The keys allowed in the mapping at ``path``, found by walking the models along the data."""
-    from typing import Union, get_args, get_origin
-
-    from . import model as m
-
-    current: Any = m.Framework
+    annotation: Any = Framework
     node = data
     for part in path:
-        node = node[part] if isinstance(node, (dict, list)) else None
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        kind, inner = _resolve(annotation, node)
+        if isinstance(part, int) and kind == "list":
+            annotation = inner
+        elif isinstance(part, str) and kind == "model":
+            info = next((f for n, f in inner.model_fields.items() if (f.alias or n) == part), None)
+            if info is None:
+                return []
+            annotation = info.annotation
+        else:
             return []
-        info = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
-        if info is None:
-            return []
-        current = _unwrap(info.annotation, node)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or n for n, f in current.model_fields.items()]
-    del Union, get_args, get_origin
-    return []
+        node = node[part]
+    kind, inner = _resolve(annotation, node)
+    return [f.alias or n for n, f in inner.model_fields.items()] if kind == "model" else []
 
 
-def _unwrap(annotation: Any, node: Any) -> Any:
-    from typing import Annotated, Union, get_args, get_origin
-    import types
-
-    from . import model as m
-
+def _resolve(annotation: Any, node: Any) -> tuple[str, Any]:
+    """("model", class), ("list", item annotation) or ("other", None) for an annotation at a node."""
     while True:
         origin = get_origin(annotation)
         if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (list, tuple):
-            annotation = get_args(annotation)[0]
-            node = node[0] if isinstance(node, list) and node else None
+            args = get_args(annotation)
+            if any(isinstance(x, Discriminator) for x in args[1:]):
+                if isinstance(node, list):  # a bare list under `when:` means all
+                    return "list", annotation
+                kinds = {"all": model.All, "any": model.AnyOf, "not": model.Not}
+                return "model", kinds.get(condition_kind(node), model.Atom)
+            annotation = args[0]
         elif origin in (Union, types.UnionType):
             members = [a for a in get_args(annotation) if a is not type(None)]
-            if any(get_origin(a) is Annotated and any(getattr(x, "tag", None) for x in get_args(a)[1:]) for a in members):
-                kind = condition_kind(node)
-                return {"all": m.All, "any": m.AnyOf, "not": m.Not}.get(kind, m.Atom)
             annotation = members[0]
+        elif origin in (list, tuple):
+            return "list", get_args(annotation)[0]
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return "model", annotation
         else:
-            return annotation
+            return "other", None
 
 
 def _structure_problems(name: str, document: Document, error: ValidationError) -> Iterator[Problem]:
@@ -178,7 +178,8 @@ def _structure_problems(name: str, document: Document, error: ValidationError) -
         path, complete = _data_path(document.data, item["loc"])
         code = item["type"] if "-" in item["type"] else _PYDANTIC_CODES.get(item["type"], "wrong-type")
         if code == "unknown-key":
-            path = tuple(item["loc"][: len(path)])  # the extra key itself is in the data
+            # the extra key is the last part of loc; the parts before it may hold union tags
+            path = _data_path(document.data, item["loc"][:-1])[0] + (item["loc"][-1],)
         by_place.setdefault((path, code), []).append(item)
     for (path, code), items in by_place.items():
         item = items[0]
@@ -192,9 +193,9 @@ def _structure_problems(name: str, document: Document, error: ValidationError) -
             continue
         mark = document.mark(path)
         if code == "missing-key":
-            key = str(item["loc"][-1])
-            where = _describe(path)
-            yield Problem(name, mark.line, mark.column, code, f"{where} lacks required key {key!r}", "", path)
+            for missing in items:
+                key = str(missing["loc"][-1])
+                yield Problem(name, mark.line, mark.column, code, f"{_describe(path)} lacks required key {key!r}", "", path)
             continue
         if code == "empty-list" and path and path[-1] == "legal_basis":
             yield Problem(name, mark.line, mark.column, "missing-legal-basis", "legal_basis lists no citation",
@@ -399,8 +400,6 @@ class _Checker:
             if not ftype.minimum <= value <= ftype.maximum:
                 self.problem(path, "unknown-value", f"{name} is never {value} (it runs from {ftype.minimum} to {ftype.maximum})")
         if ftype.kind == "date":
-            import datetime as dt
-
             try:
                 dt.date.fromisoformat(value)
             except ValueError:
@@ -409,28 +408,32 @@ class _Checker:
     def override_cycles(self, rules: dict[str, Path]) -> None:
         graph: dict[str, list[str]] = {}
         for rule_id, path in rules.items():
-            rule = self.data["rules"][path[1]]
-            targets = rule.get("overrides")
+            targets = self.data["rules"][path[1]].get("overrides")
             graph[rule_id] = [t for t in targets if isinstance(t, str) and t in rules] if isinstance(targets, list) else []
-        reported: set[frozenset[str]] = set()
+        # depth-first search with colours: each back edge closes one cycle, found in linear time
+        colour = dict.fromkeys(graph, 0)  # 0 unseen, 1 on the current path, 2 done
         for start in graph:
-            stack = [(start, [start])]
+            if colour[start]:
+                continue
+            trail = [start]
+            stack = [iter(graph[start])]
+            colour[start] = 1
             while stack:
-                node, trail = stack.pop()
-                for nxt in graph[node]:
-                    if nxt == start:
-                        cycle = frozenset(trail)
-                        if cycle not in reported:
-                            reported.add(cycle)
-                            self.problem(rules[start] + ("overrides",), "override-cycle",
-                                         "rules override each other in a circle: " + " → ".join(trail + [start]),
-                                         "a specific rule overrides a general one, never back")
-                    elif nxt not in trail:
-                        stack.append((nxt, trail + [nxt]))
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    colour[trail.pop()] = 2
+                    stack.pop()
+                elif colour[nxt] == 1:
+                    cycle = trail[trail.index(nxt):] + [nxt]
+                    self.problem(rules[nxt] + ("overrides",), "override-cycle",
+                                 "rules override each other in a circle: " + " → ".join(cycle),
+                                 "a specific rule overrides a general one, never back")
+                elif colour[nxt] == 0:
+                    colour[nxt] = 1
+                    trail.append(nxt)
+                    stack.append(iter(graph[nxt]))
 
     def example(self, path: Path, example: dict[str, Any], funders: dict[str, Path], rules: dict[str, Path]) -> None:
-        from .case import parse_case
-
         case = example.get("case")
         if isinstance(case, dict):
             try:

@@ -147,32 +147,55 @@ def _unknown_fields(conditions: Iterable[Condition | None], case: Case) -> list[
     return found
 
 
-class _Policy:
-    """The resolution of one case; kept as an object so the parts share the framework indexes."""
+class Resolver:
+    """The resolution policy for one framework, with its indexes built once.
 
-    def __init__(self, framework: Framework, case: Case, truth: Truth) -> None:
+    Use :func:`resolve` for a single call; an :class:`~wiebetaalt.engine.Engine` keeps one
+    Resolver so that nothing is rebuilt per case.
+    """
+
+    def __init__(self, framework: Framework) -> None:
         self.fw = framework
-        self.case = case
-        self.truth = truth
         self.rules = {r.id: r for r in framework.rules}
         self.order = {r.id: i for i, r in enumerate(framework.rules)}
         self.rank = {d: i for i, d in enumerate(framework.precedence)}
         self.funders = {f.id: f for f in framework.funders}
+        self._overriders = {r.id: frozenset(self._overriders_of(r.id)) for r in framework.rules}
 
-    def route(self, rules: Iterable[Rule]) -> Route:
-        for rule in rules:
-            if rule.route:
-                return self.fw.route(rule.route)
-        return self.fw.route(self.fw.default_route)
-
-    def overriders(self, rule_id: str) -> set[str]:
-        """Every rule that overrides ``rule_id``, directly or through a chain."""
+    def _overriders_of(self, rule_id: str) -> set[str]:
         found: set[str] = set()
         frontier = {rule_id}
         while frontier:
             frontier = {r.id for r in self.fw.rules if set(r.overrides) & frontier} - found
             found |= frontier
         return found
+
+    def overriders(self, rule_id: str) -> frozenset[str]:
+        """Every rule that overrides ``rule_id``, directly or through a chain."""
+        return self._overriders[rule_id]
+
+    def resolve(self, case: Case, truth: Truth) -> Outcome:
+        return _Policy(self, case, truth).resolve()
+
+
+class _Policy:
+    """The resolution of one case."""
+
+    def __init__(self, resolver: Resolver, case: Case, truth: Truth) -> None:
+        self.fw = resolver.fw
+        self.case = case
+        self.truth = truth
+        self.rules = resolver.rules
+        self.order = resolver.order
+        self.rank = resolver.rank
+        self.funders = resolver.funders
+        self.overriders = resolver.overriders
+
+    def route(self, rules: Iterable[Rule]) -> Route:
+        for rule in rules:
+            if rule.route:
+                return self.fw.route(rule.route)
+        return self.fw.route(self.fw.default_route)
 
     def resolve(self) -> Outcome:
         holding = [self.rules[r] for r in sorted(self.truth.true & self.rules.keys(), key=self.order.__getitem__)]
@@ -182,14 +205,41 @@ class _Policy:
             return base
         if len(maybe) > MAX_UNKNOWN_RULES:
             return self.missing(maybe, base)
-        deciding = []
+        expected = self.verdict(holding)
+        deciding: dict[str, Rule] = {}
         for size in range(1, len(maybe) + 1):
             for subset in itertools.combinations(maybe, size):
-                if _signature(self.settle(sorted([*holding, *subset], key=lambda r: self.order[r.id]))) != _signature(base):
-                    deciding.extend(r for r in subset if r not in deciding)
+                if self.verdict([*holding, *subset]) != expected:
+                    deciding.update((r.id, r) for r in subset)
         if not deciding:
             return base
-        return self.missing(deciding, base)
+        return self.missing(sorted(deciding.values(), key=lambda r: self.order[r.id]), base)
+
+    def winners(self, holding: list[Rule]) -> tuple[list[Rule], list[Rule], list[Rule]]:
+        """(winners, overridden, set aside by voorliggendheid) among the rules that hold."""
+        # compare ids, not rules: equality of pydantic models is slow and this runs per combination
+        ids = {r.id for r in holding}
+        overridden = [r for r in holding if self.overriders(r.id) & ids]
+        gone = {r.id for r in overridden}
+        remaining = [r for r in holding if r.id not in gone]
+        if not remaining:
+            return [], overridden, []
+        top = min(self.rank[r.domain] for r in remaining)
+        return ([r for r in remaining if self.rank[r.domain] == top], overridden,
+                [r for r in remaining if self.rank[r.domain] != top])
+
+    def verdict(self, holding: list[Rule]) -> tuple[Any, ...]:
+        """What :meth:`settle` would conclude, without building its texts."""
+        winners = self.winners(holding)[0]
+        if not winners:
+            return (EscalationReason.NO_RULE,)
+        grey = tuple(r.id for r in winners if r.grey_zone)
+        if grey:
+            return (EscalationReason.GREY_ZONE, grey)
+        funders = {r.funder for r in winners}
+        if len(funders) > 1:
+            return (EscalationReason.CONFLICT, tuple(r.id for r in winners))
+        return ("decision", funders.pop())
 
     def missing(self, rules: list[Rule], base: Outcome) -> Escalation:
         facts = _unknown_fields((r.when for r in rules), self.case)
@@ -215,10 +265,8 @@ class _Policy:
         return Candidate(rule.id, funder_id, party[0] if party and party[0] and not party[2] else None)
 
     def settle(self, holding: list[Rule]) -> Outcome:
-        ids = {r.id for r in holding}
-        overridden = [r for r in holding if self.overriders(r.id) & ids]
-        remaining = [r for r in holding if r not in overridden]
-        if not remaining:
+        winners, overridden, set_aside = self.winners(holding)
+        if not winners:
             route = self.fw.route(self.fw.default_route)
             return Escalation(
                 EscalationReason.NO_RULE,
@@ -226,9 +274,6 @@ class _Policy:
                 f"{_REASON_TEXT[EscalationReason.NO_RULE]} Leg de casus voor aan: {route.name}. "
                 "Het kader wijst geen betaler voor de tussentijd aan.",
             )
-        top = min(self.rank[r.domain] for r in remaining)
-        winners = [r for r in remaining if self.rank[r.domain] == top]
-        set_aside = [r for r in remaining if self.rank[r.domain] != top]
         grey = [r for r in winners if r.grey_zone]
         if grey:
             return self.escalate(EscalationReason.GREY_ZONE, grey)
@@ -314,12 +359,6 @@ class _Policy:
         )
 
 
-def _signature(outcome: Outcome) -> tuple[Any, ...]:
-    if isinstance(outcome, Decision):
-        return ("decision", outcome.funder, outcome.entity)
-    return ("escalation", outcome.reason, outcome.rules, outcome.missing_facts)
-
-
 def resolve(framework: Framework, case: Case, truth: Truth) -> Outcome:
     """Decide ``case`` from the truth of its rules; see docs/writing-rules.md for the policy.
 
@@ -330,4 +369,4 @@ def resolve(framework: Framework, case: Case, truth: Truth) -> Outcome:
     party is known. A rule that may hold (a fact is unknown) and would change that answer turns it
     into a missing-facts escalation.
     """
-    return _Policy(framework, case, truth).resolve()
+    return Resolver(framework).resolve(case, truth)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import re
+
+import wiebetaalt
+from conftest import ROOT
+
+
+def test_all_lists_exactly_the_public_names():
+    public = {n for n in vars(wiebetaalt) if not n.startswith("_")} - {
+        "case", "engine", "errors", "loader", "model", "outcome", "compiler", "postcode", "cli"}
+    assert set(wiebetaalt.__all__) == public
+    assert list(wiebetaalt.__all__) == sorted(wiebetaalt.__all__)
+
+
+def test_only_the_engine_module_imports_durable():
+    importers = [p.name for p in (ROOT / "src" / "wiebetaalt").glob("*.py")
+                 if re.search(r"^\s*(import|from)\s+durable", p.read_text(encoding="utf-8"), re.M)]
+    assert importers == ["engine.py"]
+
+
+def test_no_module_evaluates_text():
+    for path in (ROOT / "src" / "wiebetaalt").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(eval|exec)\(", source), path.name
+        assert "yaml.load(" not in source and "yaml.unsafe_load" not in source and "FullLoader" not in source

@@ -1,0 +1,187 @@
+"""The strict YAML reader: plain data, YAML 1.2 core scalars only, and a source map."""
+
+from __future__ import annotations
+
+import pytest
+
+from wiebetaalt._yaml import MAX_NODES, Document, Mark, read_yaml
+
+
+def codes(document: Document) -> list[str]:
+    return [issue.code for issue in document.issues]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no", "No", "NO", "off", "on", "yes", "y", "n", "2025-03-01", "010", "0o17", "0x1F", "1_000", ".inf", "12:30"],
+)
+def test_yaml_1_1_values_stay_text(text: str):
+    document = read_yaml(f"value: {text}\n")
+    assert document.issues == []
+    assert document.data == {"value": text}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("true", True), ("false", False), ("True", True), ("FALSE", False),
+        ("0", 0), ("7", 7), ("-3", -3), ("+12", 12), ("2026", 2026), ("1.5", 1.5),
+        ("null", None), ("~", None), ("", None),
+        ('"true"', "true"), ("'7'", "7"), ('"null"', "null"),
+    ],
+)  # fmt: skip
+def test_core_scalars_resolve_and_quoted_text_stays_text(text: str, value: object):
+    document = read_yaml(f"value: {text}\n")
+    assert document.issues == []
+    assert document.data == {"value": value}
+    assert type(document.data["value"]) is type(value)
+
+
+def test_a_duplicate_key_is_reported_at_the_second_key_with_the_first_in_the_hint():
+    document = read_yaml("title: een\nrules:\n  - id: a\n    id: b\ntitle: twee\n")
+    assert [(i.code, i.mark, i.message, i.hint) for i in document.issues] == [
+        ("duplicate-key", Mark(4, 5), "key 'id' appears twice", "first at line 3; keep one"),
+        ("duplicate-key", Mark(5, 1), "key 'title' appears twice", "first at line 1; keep one"),
+    ]
+    assert document.data == {"title": "een", "rules": [{"id": "a"}]}  # the first one is kept
+
+
+calls: list[object] = []
+
+
+def record(*args: object) -> str:
+    calls.append(args)
+    return "constructed"
+
+
+class Recorder:
+    def __init__(self, *args: object) -> None:
+        calls.append(args)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"a: !!python/object/apply:{__name__}.record [boom]\n",
+        f"a: !!python/object/new:{__name__}.Recorder [boom]\n",
+        f"a: !!python/object:{__name__}.Recorder {{x: 1}}\n",
+        f"a: !!python/name:{__name__}.record ''\n",
+        "a: !!python/object/apply:os.system [echo pwned]\n",
+    ],
+)
+def test_python_tags_are_reported_and_never_constructed(text: str):
+    calls.clear()
+    document = read_yaml(text)
+    assert calls == []
+    assert codes(document) == ["yaml-tag"]
+    issue = document.issues[0]
+    assert issue.mark == Mark(1, 4)
+    assert issue.message.startswith("tag 'tag:yaml.org,2002:python/")
+    assert issue.hint == "rule files hold plain data: remove the tag"
+    # What is left is plain data: the tag is dropped, nothing else.
+    assert document.data["a"] in (["boom"], {"x": 1}, "", ["echo pwned"])
+
+
+def test_a_local_tag_is_reported_too():
+    document = read_yaml("a: !vault geheim\n")
+    assert [(i.code, i.message) for i in document.issues] == [("yaml-tag", "tag '!vault' is not allowed")]
+    assert document.data == {"a": "geheim"}
+
+
+@pytest.mark.parametrize("text", ["a: &x [1, *x]\n", "a: &x\n  b: 1\n  c: *x\n"])
+def test_a_recursive_alias_is_reported_and_cut(text: str):
+    document = read_yaml(text)
+    assert codes(document) == ["yaml-recursive"]
+    assert document.issues[0].message == "an alias refers to the structure that contains it"
+    assert document.data in ({"a": [1, None]}, {"a": {"b": 1, "c": None}})
+
+
+def test_a_non_recursive_alias_is_expanded():
+    document = read_yaml("a: &x {b: 1}\nc: *x\n")
+    assert document.issues == []
+    assert document.data == {"a": {"b": 1}, "c": {"b": 1}}
+
+
+def test_an_alias_bomb_stops_at_the_node_limit():
+    # Nine short lines that would expand to 10**9 values; the reader must stop at MAX_NODES.
+    lines = ["l0: &l0 [" + ", ".join(["lol"] * 10) + "]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
+
+    document = read_yaml("\n".join(lines) + "\n")
+
+    assert codes(document) == ["yaml-too-large"]
+    assert document.issues[0].message == f"the file expands to more than {MAX_NODES} values (aliases included)"
+    assert document.issues[0].mark.line == 1  # where the counter tripped: inside the innermost list
+    assert document.data is None
+    # Every value built gets one entry in the source map (each expansion has its own path), so
+    # this counts the work done: it stopped at the first value over the limit.
+    assert len(document.values) == MAX_NODES + 1
+
+
+def test_a_syntax_error_is_an_issue_with_its_position():
+    document = read_yaml("title: a\nrules:\n  - id: x\n   name: y\n")
+    assert document.data is None
+    ((code, mark),) = [(i.code, i.mark) for i in document.issues]
+    assert code == "yaml-syntax"
+    assert mark.line == 4
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# only a comment\n", "---\n"])
+def test_an_empty_document_has_no_data_and_no_issues(text: str):
+    document = read_yaml(text)
+    assert document.data is None
+    assert document.issues == []
+
+
+SOURCE = """\
+title: Test
+rules:
+  - id: eerste
+    when: {field: kind.leeftijd, gte: 7}
+    legal_basis:
+      - citation: Jeugdwet
+        url: https://example.org
+"""
+
+
+def test_the_source_map_gives_1_based_positions_of_nested_values_and_keys():
+    document = read_yaml(SOURCE)
+    assert document.issues == []
+    values, keys = document.values, document.keys
+    assert values[()] == Mark(1, 1)
+    assert keys[("title",)] == Mark(1, 1)
+    assert values[("title",)] == Mark(1, 8)
+    assert keys[("rules",)] == Mark(2, 1)
+    assert values[("rules", 0)] == Mark(3, 5)  # a list item is where its mapping starts
+    assert keys[("rules", 0, "id")] == Mark(3, 5)
+    assert values[("rules", 0, "id")] == Mark(3, 9)
+    assert keys[("rules", 0, "when")] == Mark(4, 5)
+    assert values[("rules", 0, "when")] == Mark(4, 11)
+    assert keys[("rules", 0, "when", "gte")] == Mark(4, 34)
+    assert values[("rules", 0, "when", "gte")] == Mark(4, 39)
+    assert keys[("rules", 0, "legal_basis", 0, "url")] == Mark(7, 9)
+    assert values[("rules", 0, "legal_basis", 0, "url")] == Mark(7, 14)
+    assert document.mark(("rules", 0, "when", "gte")) == Mark(4, 39)
+    assert document.mark(("rules", 0, "when", "gte"), key=True) == Mark(4, 34)
+
+
+def test_mark_falls_back_to_the_nearest_existing_ancestor():
+    document = read_yaml(SOURCE)
+    # Missing leaves fall back to their parent value ...
+    assert document.mark(("rules", 0, "title")) == Mark(3, 5)
+    assert document.mark(("rules", 0, "when", "field", "nested")) == Mark(4, 19)
+    assert document.mark(("rules", 0, "legal_basis", 3, "url")) == Mark(6, 7)
+    assert document.mark(("rules", 5)) == Mark(3, 3)
+    # ... asking for a key prefers the key, then the value, then an ancestor ...
+    assert document.mark(("rules", 0, "nope"), key=True) == Mark(3, 5)
+    assert document.mark(("rules", 0), key=True) == Mark(3, 5)
+    # ... and a path of which nothing exists is the top of the file.
+    assert document.mark(("elders", "diep")) == Mark(1, 1)
+    assert document.mark(()) == Mark(1, 1)
+    assert read_yaml("").mark(("a",)) == Mark(1, 1)
+
+
+def test_a_control_character_is_an_issue_not_an_exception():
+    document = read_yaml("a: 1\nb: x\x07y\n")
+    assert document.data is None
+    assert [(i.code, i.mark.line) for i in document.issues] == [("yaml-syntax", 2)]
