@@ -100,3 +100,25 @@ def test_many_engines_on_one_framework_do_not_interfere(national, raw):
     finally:
         first.close()
         second.close()
+
+
+def test_a_fresh_engine_never_matches_durables_own_session_object():
+    """Regression: durable matched its session object like a case, so 'field absent' rules fired."""
+    from wiebetaalt.model import Framework
+
+    fw = Framework.model_validate({
+        "schema_version": 1, "framework": "t", "title": "t", "version": "1", "precedence": ["jeugdwet"],
+        "default_route": "r", "routes": [{"id": "r", "name": "R", "description": "d"}],
+        "funders": [{"id": "g", "name": "G", "party": [{"id": "p", "field": "kind.brp_gemeente", "prefix": "gemeente"}]}],
+        "rules": [{"id": "geen-soort", "title": "t", "domain": "jeugdwet", "when": {"field": "school.soort", "known": False},
+                   "funder": "g", "legal_basis": [{"citation": "c", "url": "https://example.org"}], "explanation": "e"}],
+    })
+    with Engine(fw) as fresh:
+        outcome = fresh.decide({"peildatum": "2025-03-01", "kind": {"brp_gemeente": "Delft"}, "school": {"soort": "vo"}})
+    assert isinstance(outcome, Escalation) and outcome.reason.value == "no_rule"
+
+
+def test_no_party_source_in_force_is_no_rule_not_an_empty_missing_facts(engine):
+    outcome = engine.decide({**SCHIEDAM, "peildatum": "2021-06-01"})
+    assert isinstance(outcome, Escalation)
+    assert outcome.reason.value == "no_rule" and "2021-06-01" in outcome.explanation

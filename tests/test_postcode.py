@@ -40,3 +40,13 @@ def test_a_table_without_a_postcode_column_says_what_it_expected(tmp_path: Path)
     path.write_text("code,gemeente\n3132AB,Vlaardingen\n", encoding="utf-8")
     with pytest.raises(PostcodeTableError, match="no postcode column"):
         PostcodeTable.from_csv(path)
+
+
+def test_a_table_that_is_not_csv_or_not_utf8_is_a_table_error(tmp_path: Path):
+    single = tmp_path / "een.csv"
+    single.write_text("postcode\n3132AB\n", encoding="utf-8")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("postcode,gemeente\n3132AB,Vlaardingen\u00e9\n".encode("latin-1"))
+    for path in (single, latin):
+        with pytest.raises(PostcodeTableError):
+            PostcodeTable.from_csv(path)

@@ -24,3 +24,9 @@ def test_no_module_evaluates_text():
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"\b(eval|exec)\(", source), path.name
         assert "yaml.load(" not in source and "yaml.unsafe_load" not in source and "FullLoader" not in source
+
+
+def test_every_problem_code_is_documented():
+    fixtures = {p.stem for p in (ROOT / "tests" / "fixtures" / "invalid").glob("*.yaml")}
+    documented = set(re.findall(r"^## ([a-z][a-z-]+)$", (ROOT / "docs" / "errors.md").read_text(encoding="utf-8"), re.M))
+    assert fixtures and fixtures <= documented, sorted(fixtures - documented)

@@ -132,10 +132,15 @@ class CompiledFramework:
     digest: str
 
 
+#: durable matches its own session object ({"sid", "id", "$s"}) against every rule too; a pattern
+#: such as "field absent" would fire on it. Every pattern therefore requires the case marker.
+IS_CASE: dict[str, Any] = {"$ex": {"cid": 1}}
+
+
 def _add(ruleset: dict[str, Any], names: dict[str, tuple[str, str]], name: str, state: str, item: str, pattern: Pattern) -> None:
     if pattern is None:
         return
-    ruleset[name] = {"all": [{"m": pattern}], "pri": 1}
+    ruleset[name] = {"all": [{"m": _and([IS_CASE, pattern])}], "pri": 1}
     names[name] = (state, item)
 
 

@@ -322,13 +322,20 @@ class _Policy:
     def decide(self, winners: list[Rule], overridden: list[Rule], set_aside: list[Rule]) -> Outcome:
         funder = self.funders[winners[0].funder or ""]
         found = self.party(funder)
-        if found is None or found[2] or found[0] is None:
-            facts = found[2] if found else []
+        if found is None:
+            route = self.route(winners)
+            return Escalation(
+                EscalationReason.NO_RULE, route,
+                f"Regel {winners[0].id} wijst {funder.name} aan, maar op de peildatum {self.case.peildatum} is geen "
+                f"manier om die partij te bepalen van kracht of van toepassing. Leg de casus voor aan: {route.name}.",
+                candidates=tuple(Candidate(r.id, funder.id, None) for r in winners), rules=tuple(r.id for r in winners),
+            )
+        if found[2] or found[0] is None:
+            facts = found[2]
             route = self.route(winners)
             text = (
                 f"{_REASON_TEXT[EscalationReason.MISSING_FACTS]} Regel {winners[0].id} wijst {funder.name} aan, "
-                + (f"maar welke partij dat is, hangt af van: {', '.join(facts)}." if facts
-                   else "maar geen enkele manier om die partij te bepalen is van toepassing.")
+                f"maar welke partij dat is, hangt af van: {', '.join(facts)}."
             )
             return Escalation(
                 EscalationReason.MISSING_FACTS, route, text,

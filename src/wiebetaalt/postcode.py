@@ -47,8 +47,15 @@ class PostcodeTable:
         Raises:
             PostcodeTableError: the file, line and column of what is wrong.
         """
-        text = Path(path).read_text(encoding="utf-8-sig")
-        return cls._parse(text, str(path), postcode_column, municipality_column)
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise PostcodeTableError(f"{path}: not UTF-8 (byte {error.start}); save the table as UTF-8") from None
+        try:
+            return cls._parse(text, str(path), postcode_column, municipality_column)
+        except csv.Error as error:
+            raise PostcodeTableError(f"{path}:1: cannot read the header as CSV ({error}); "
+                                     "expected a postcode and a gemeente column, comma or semicolon separated") from None
 
     @classmethod
     def _parse(cls, text: str, name: str, postcode_column: str | None, municipality_column: str | None) -> PostcodeTable:
