@@ -19,11 +19,10 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, Discriminator, ValidationError
 
 from ._yaml import Document, Path, read_yaml
-from .case import CASE_FIELDS, FieldType
-from .errors import CaseError, FrameworkError, Problem
 from . import model
-from .case import parse_case
-from .model import OPERATORS, Framework, Rule, condition_kind
+from .case import CASE_FIELDS, FieldType, parse_case
+from .errors import CaseError, FrameworkError, Problem
+from .model import OPERATORS, Framework, condition_kind
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 #: Placeholders an explanation may use beside the case fields.
@@ -112,11 +111,10 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return result
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Path:
     """The part of a pydantic ``loc`` that exists in the data (tags and union members skipped)."""
     path: list[str | int] = []
     node = data
-    complete = True
     for part in loc:
         if isinstance(node, dict) and part in node:
             node = node[part]
@@ -124,9 +122,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path, bool]:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
             path.append(part)
-        else:
-            complete = False
-    return tuple(path), complete
+    return tuple(path)
 
 
 def _model_keys(path: Path, data: Any) -> list[str]:
@@ -175,11 +171,11 @@ def _resolve(annotation: Any, node: Any) -> tuple[str, Any]:
 def _structure_problems(name: str, document: Document, error: ValidationError) -> Iterator[Problem]:
     by_place: dict[tuple[Path, str], list[dict[str, Any]]] = {}
     for item in error.errors(include_url=False):
-        path, complete = _data_path(document.data, item["loc"])
+        path = _data_path(document.data, item["loc"])
         code = item["type"] if "-" in item["type"] else _PYDANTIC_CODES.get(item["type"], "wrong-type")
         if code == "unknown-key":
             # the extra key is the last part of loc; the parts before it may hold union tags
-            path = _data_path(document.data, item["loc"][:-1])[0] + (item["loc"][-1],)
+            path = _data_path(document.data, item["loc"][:-1]) + (item["loc"][-1],)
         by_place.setdefault((path, code), []).append(item)
     for (path, code), items in by_place.items():
         item = items[0]
@@ -456,6 +452,3 @@ class _Checker:
         for i, fact in enumerate(facts if isinstance(facts, list) else []):
             self.field_type(path + ("expect", "missing_facts", i), fact)
 
-
-def rules_by_id(framework: Framework) -> dict[str, Rule]:
-    return {rule.id: rule for rule in framework.rules}
