@@ -41,6 +41,29 @@ def test_check_with_no_rule_files_is_a_usage_error(tmp_path: Path):
     assert run("check", str(tmp_path))[0] == 2
 
 
+def test_check_a_path_that_does_not_exist_is_a_usage_error_and_the_others_are_still_checked(tmp_path: Path):
+    broken = tmp_path / "kapot.yaml"
+    broken.write_text((RULES / "landelijk.yaml").read_text(encoding="utf-8").replace(
+        "funder: swv_school", "funder: swv_schol", 1), encoding="utf-8")
+    code, out, err = run("check", str(tmp_path / "weg.yaml"), str(broken))
+    assert code == 2
+    assert f"{tmp_path / 'weg.yaml'}: no such file or folder" in err
+    assert "unknown-funder" in out and "1 file(s) checked" in err
+
+
+def test_decide_reports_an_engine_failure_as_exit_2_not_a_traceback(tmp_path: Path, monkeypatch):
+    from wiebetaalt import EvaluationError
+    from wiebetaalt.engine import Engine
+
+    def fail(self, case):
+        raise EvaluationError("durable_rules failed: test")
+
+    monkeypatch.setattr(Engine, "match", fail)
+    code, out, err = run("decide", str(EXAMPLE), "--framework", str(RULES / "landelijk.yaml"))
+    assert code == 2 and out == ""
+    assert "the engine failed" in err and "durable_rules failed: test" in err
+
+
 def test_decide_the_example_names_the_residence_municipality():
     code, out, _ = run("decide", str(EXAMPLE), "--framework", str(RULES / "landelijk.yaml"))
     assert code == 0

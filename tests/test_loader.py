@@ -26,16 +26,14 @@ CODES = {
     "example-expectation", "invalid-date", "duplicate-id", "unknown-funder", "unknown-rule",
     "unknown-route", "unknown-domain", "unknown-field", "wrong-value-type", "unknown-value",
     "operator-type", "invalid-period", "unknown-placeholder", "override-cycle", "invalid-example-case",
+    "condition-too-large",
 }  # fmt: skip
 
 #: Expectations that cannot be written into the fixture itself: code -> (line, column).
 EXPECTED_HERE = {"encoding": (4, 12)}  # the Latin-1 byte of "Test\xe9kader" on line 4
 
 #: Fixtures whose problem the loader reports somewhere other than the marked line (a loader bug).
-KNOWN_MISPLACED = {
-    "yaml-recursive": "the reader reports a recursive alias at the anchored structure it points to "
-    "(line 13, `- &gemeente`), not at the alias `*gemeente` that closes the loop (line 16)",
-}
+KNOWN_MISPLACED: dict[str, str] = {}
 
 EXPECT = re.compile(rb"#\s*expect:\s*([a-z-]+)")
 
@@ -309,7 +307,43 @@ def test_invalid_date_message_quotes_the_date():
     assert problem.message == "rules[0].valid_from: not a valid date '2025-02-30'; write YYYY-MM-DD"
 
 
+def test_a_recursive_alias_is_reported_at_the_alias_not_the_anchor():
+    (problem,) = check_framework(FIXTURES / "yaml-recursive.yaml")
+    assert (problem.line, problem.column, problem.code) == (16, 15, "yaml-recursive")  # `*gemeente`
+
+
 def test_a_control_character_is_a_problem_not_a_crash(tmp_path: Path):
     path = variant(tmp_path, ("title: Testkader", "title: Test\x07kader"))
     (problem,) = check_framework(path)
     assert (problem.line, problem.code) == (3, "yaml-syntax")
+
+
+@pytest.mark.parametrize("atom, accepted", [
+    ("{field: kind.leeftijd, lt: 31}", True),   # "every age": one past the range
+    ("{field: kind.leeftijd, gt: -1}", True),
+    ("{field: kind.leeftijd, lte: 30}", True),
+    ("{field: kind.leeftijd, lt: 32}", False),
+    ("{field: kind.leeftijd, gte: 31}", False),  # never true
+    ("{field: kind.leeftijd, eq: 31}", False),
+])
+def test_an_age_bound_may_lie_one_past_the_range_only_where_that_still_means_something(tmp_path: Path, atom, accepted):
+    path = variant(tmp_path, ("{field: hulpvraag.soort, eq: jeugdhulp}", atom))
+    codes = [p.code for p in check_framework(path)]
+    assert codes == ([] if accepted else ["unknown-value"])
+
+
+def test_an_operator_written_as_null_does_not_hide_the_value_check(tmp_path: Path):
+    path = variant(tmp_path, ("{field: hulpvraag.soort, eq: jeugdhulp}", "{field: kind.verblijf, eq: 5, ne: null}"))
+    assert [p.code for p in check_framework(path)] == ["wrong-value-type"]
+
+
+def test_an_id_that_is_too_long_is_an_invalid_value_not_a_wrong_type(tmp_path: Path):
+    path = variant(tmp_path, ("  - id: jeugdhulp\n", f"  - id: {'j' * 81}\n"))
+    (problem,) = check_framework(path)
+    assert (problem.line, problem.code) == (19, "invalid-value")
+    assert "80 characters" in problem.message
+
+
+def test_a_date_in_another_iso_form_is_refused(tmp_path: Path):
+    path = variant(tmp_path, ("eq: jeugdhulp}\n", "eq: jeugdhulp}\n    valid_from: '20150101'\n"))
+    assert [p.code for p in check_framework(path)] == ["invalid-date"]

@@ -163,3 +163,30 @@ def test_unknown_rules_are_tried_in_every_combination(unknown):
     outcome = resolve(fw, CASE, truth(set(), unknown))
     assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS
     assert set(outcome.rules) == unknown
+
+
+def test_a_rule_that_changes_nothing_in_any_combination_is_left_out():
+    # "same" names the funder that already pays, so only wlz can change the answer; the
+    # combination {wlz, same} changes it too, but because of wlz alone
+    wlz = rule("wlz", domain="wlz", funder="kantoor", when={"field": "kind.wlz_indicatie", "eq": True})
+    same = rule("same", funder="gemeente", when={"field": "kind.geheim_adres", "eq": True})
+    outcome = resolve(framework(rule("jw"), wlz, same), CASE, truth({"jw"}, {"wlz", "same"}))
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS
+    assert outcome.rules == ("wlz",) and outcome.missing_facts == ("kind.wlz_indicatie",)
+
+
+def test_a_field_in_an_any_branch_that_already_holds_is_not_asked_for():
+    when = {"all": [
+        {"any": [{"field": "school.gemeente", "eq": "Schiedam"}, {"field": "kind.geheim_adres", "eq": True}]},
+        {"field": "kind.wlz_indicatie", "eq": True},
+    ]}
+    wlz = rule("wlz", domain="wlz", funder="kantoor", when=when)
+    outcome = resolve(framework(rule("jw"), wlz), CASE, truth({"jw"}, {"wlz"}))
+    assert isinstance(outcome, Escalation)
+    assert outcome.missing_facts == ("kind.wlz_indicatie",)  # school.gemeente = Schiedam settles the any
+
+
+def test_true_and_false_placeholders_read_ja_and_nee():
+    fw = framework(rule("a", explanation="verblijf: {kind.verblijf}; geheim adres: {kind.geheim_adres}"))
+    outcome = resolve(fw, CASE, truth({"a"}))
+    assert "verblijf: nee; geheim adres: onbekend" in outcome.explanation

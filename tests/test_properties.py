@@ -10,7 +10,8 @@ from hypothesis import given, strategies as st
 
 from reference import truth as reference_truth
 from strategies import MUNICIPALITIES, raw_cases
-from wiebetaalt import Decision, Escalation
+from wiebetaalt import Decision, Escalation, EscalationReason
+from wiebetaalt.case import field_value
 from wiebetaalt.outcome import resolve
 
 INDIVIDUAL_YOUTH_CARE = ["jeugdhulp", "begeleiding", "persoonlijke_verzorging"]
@@ -25,6 +26,10 @@ def test_every_valid_case_gets_a_decision_or_an_escalation(engine, raw):
         assert outcome.entity
     else:
         assert outcome.route.name and outcome.explanation
+        if outcome.reason is EscalationReason.MISSING_FACTS:
+            case = engine.prepare(raw)
+            assert outcome.missing_facts, "a missing-facts escalation names what is missing"
+            assert all(field_value(case, f) is None for f in outcome.missing_facts)
 
 
 @given(raw_cases())
@@ -69,7 +74,6 @@ def _condition_fields(framework):
 def test_filling_in_an_unknown_fact_never_overturns_a_decision(engine, raw, data):
     """A decision is only given when no unknown fact could change it: fill one in and check."""
     from strategies import _value
-    from wiebetaalt.case import field_value
 
     outcome = engine.decide(raw)
     if not isinstance(outcome, Decision):

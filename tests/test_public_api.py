@@ -30,3 +30,11 @@ def test_every_problem_code_is_documented():
     fixtures = {p.stem for p in (ROOT / "tests" / "fixtures" / "invalid").glob("*.yaml")}
     documented = set(re.findall(r"^## ([a-z][a-z-]+)$", (ROOT / "docs" / "errors.md").read_text(encoding="utf-8"), re.M))
     assert fixtures and fixtures <= documented, sorted(fixtures - documented)
+
+
+def test_the_package_type_checks_under_mypy_strict():
+    # the package ships py.typed, so its annotations are part of the API; pyproject.toml holds the settings
+    from mypy import api
+
+    out, err, status = api.run(["--config-file", str(ROOT / "pyproject.toml"), str(ROOT / "src" / "wiebetaalt")])
+    assert status == 0, out + err

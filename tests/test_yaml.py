@@ -96,6 +96,30 @@ def test_a_recursive_alias_is_reported_and_cut(text: str):
     assert document.data in ({"a": [1, None]}, {"a": {"b": 1, "c": None}})
 
 
+@pytest.mark.parametrize(
+    ("text", "mark", "data"),
+    [
+        ("a: &x\n  b: *x\n", Mark(2, 6), {"a": {"b": None}}),
+        ("a: &x\n  b:\n    c: *x\n", Mark(3, 8), {"a": {"b": {"c": None}}}),
+        ("a: &x\n  b:\n    - 1\n    - *x\n", Mark(4, 7), {"a": {"b": [1, None]}}),
+        ("a: &x\n  b:\n    c:\n      - 1\n      - d: *x\n", Mark(5, 12), {"a": {"b": {"c": [1, {"d": None}]}}}),
+        ("- &x\n  - [1, *x]\n", Mark(2, 9), [[[1, None]]]),
+    ],
+)
+def test_a_recursive_alias_is_reported_at_the_alias_however_deep(text: str, mark: Mark, data: object):
+    document = read_yaml(text)
+    assert [(i.code, i.mark) for i in document.issues] == [("yaml-recursive", mark)]
+    assert document.data == data
+
+
+def test_a_loop_entered_through_an_ordinary_alias_is_still_reported_at_the_recursive_alias():
+    # The second item reaches the loop through *inner, so the edge that closes it while building is
+    # the plain nesting of `inner` in `outer`; the problem is still the alias *outer.
+    document = read_yaml("- &outer\n  inner: &inner\n    back: *outer\n- *inner\n")
+    assert [(i.code, i.mark) for i in document.issues] == [("yaml-recursive", Mark(3, 11))] * 2
+    assert document.data == [{"inner": {"back": None}}, {"back": {"inner": None}}]
+
+
 def test_a_non_recursive_alias_is_expanded():
     document = read_yaml("a: &x {b: 1}\nc: *x\n")
     assert document.issues == []

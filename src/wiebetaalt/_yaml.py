@@ -42,6 +42,9 @@ _Resolver.add_implicit_resolver(
 _Resolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 
+_Edge = tuple[int, int]  # (id of the parent node, position of the item or key/value pair)
+
+
 class _Composer(
     yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
 ):
@@ -51,6 +54,32 @@ class _Composer(
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _Resolver.__init__(self)
+        # The node tree keeps no trace of aliases (an alias is the anchored node itself), so the
+        # position of a recursive one has to be caught while composing.
+        self.recursive_aliases: dict[_Edge, Mark] = {}
+        self._open_anchors: set[str] = set()
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            # Key nodes (index None) are never built as data, so only values and items matter.
+            if event.anchor in self._open_anchors and parent is not None and index is not None:
+                assert event.start_mark is not None  # the parser marks every event
+                # PyYAML appends each item (or key/value pair) only after composing it.
+                position = len(parent.value)
+                self.recursive_aliases[(id(parent), position)] = Mark(
+                    event.start_mark.line + 1, event.start_mark.column + 1
+                )
+            return super().compose_node(parent, index)
+        anchor = event.anchor if isinstance(event, yaml.CollectionStartEvent) else None
+        if anchor is None:
+            return super().compose_node(parent, index)
+        # Duplicate anchors are a composer error, so a name is open at most once.
+        self._open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open_anchors.discard(anchor)
 
 
 @dataclass(frozen=True)
@@ -100,12 +129,15 @@ class _TooLarge(Exception):
 
 
 class _Builder:
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, recursive_aliases: dict[_Edge, Mark]) -> None:
         self.document = document
+        self.recursive_aliases = recursive_aliases
         self.count = 0
-        self.active: set[int] = set()
+        # The collections being built, outermost first, with the edge each was reached by.
+        self.active: dict[int, int] = {}
+        self.edges: list[_Edge | None] = []
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
+    def build(self, node: yaml.Node, path: Path, edge: _Edge | None = None) -> Any:
         self.document.values[path] = _mark(node)
         self.count += 1
         if self.count > MAX_NODES:
@@ -120,21 +152,37 @@ class _Builder:
             raise _TooLarge
         if id(node) in self.active:
             self.document.issues.append(
-                YamlIssue("yaml-recursive", "an alias refers to the structure that contains it", _mark(node))
+                YamlIssue(
+                    "yaml-recursive",
+                    "an alias refers to the structure that contains it",
+                    self._loop_mark(node, edge),
+                )
             )
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
-        self.active.add(id(node))
+        self.active[id(node)] = len(self.edges)
+        self.edges.append(edge)
         try:
             if isinstance(node, yaml.SequenceNode):
                 self._check_tag(node, _SEQ)
-                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+                return [self.build(item, path + (i,), (id(node), i)) for i, item in enumerate(node.value)]
             assert isinstance(node, yaml.MappingNode)
             self._check_tag(node, _MAP)
             return self._mapping(node, path)
         finally:
-            self.active.discard(id(node))
+            del self.active[id(node)]
+            self.edges.pop()
+
+    def _loop_mark(self, node: yaml.Node, edge: _Edge | None) -> Mark:
+        # Every loop holds at least one alias inside its own anchor, but the build may enter the
+        # loop elsewhere (through an ordinary alias), so the edge that closes it need not be that
+        # alias: take the one nearest the closing edge.
+        loop = self.edges[self.active[id(node)] + 1 :] + [edge]
+        for step in reversed(loop):
+            if step in self.recursive_aliases:
+                return self.recursive_aliases[step]
+        return _mark(node)
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
@@ -167,7 +215,7 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        for position, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _INT, _BOOL, _NULL):
                 self.document.issues.append(
                     YamlIssue("wrong-type", "a key must be plain text", _mark(key_node))
@@ -186,7 +234,7 @@ class _Builder:
                 )
                 continue
             self.document.keys[path + (key,)] = _mark(key_node)
-            result[key] = self.build(value_node, path + (key,))
+            result[key] = self.build(value_node, path + (key,), (id(node), position))
         return result
 
 
@@ -219,7 +267,7 @@ def read_yaml(text: str) -> Document:
     if node is None:
         return document
     try:
-        document.data = _Builder(document).build(node, ())
+        document.data = _Builder(document, composer.recursive_aliases).build(node, ())
     except _TooLarge:
         document.data = None
     return document

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -17,15 +18,21 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .errors import CaseError, CaseProblem
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _parse_date(value: object) -> object:
     # Strict mode refuses ISO text for dates, but YAML and JSON cases carry dates as text.
     if isinstance(value, str):
         try:
+            # fromisoformat also takes 20250301 and 2025-W09 on Python 3.11; the format is YYYY-MM-DD
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError(value)
             return dt.date.fromisoformat(value)
         except ValueError:
             raise PydanticCustomError(
@@ -224,7 +231,7 @@ def field_value(case: Case, path: str) -> Any:
     return value
 
 
-def _expected_text(error: dict[str, Any]) -> str:
+def _expected_text(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":

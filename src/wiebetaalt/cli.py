@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from ._yaml import read_yaml
 from .case import Case, parse_case
 from .engine import Engine
-from .errors import CaseError, FrameworkError
+from .errors import CaseError, EvaluationError, FrameworkError
 from .loader import check_framework, load_framework, rule_files
 from .model import framework_json_schema
 from .outcome import Decision, Escalation, EscalationReason, Outcome
@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    files = rule_files(args.paths)
+    absent = [path for path in args.paths if not path.exists()]
+    for path in absent:
+        err.write(f"{path}: no such file or folder\n")
+    files = rule_files(path for path in args.paths if path.exists())
     problems = [p for f in files for p in check_framework(f)]
     if args.json:
         out.write(json.dumps([
@@ -80,8 +83,9 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for problem in problems:
             out.write(f"{problem}\n")
     err.write(f"{len(files)} file(s) checked, {len(problems)} problem(s)\n")
-    if not files:
+    if not files and not absent:
         err.write("no rule files found (*.yaml, *.yml)\n")
+    if absent or not files:
         return 2
     return 1 if problems else 0
 
@@ -121,8 +125,12 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except CaseError as error:
         err.write((error.source if error.source else str(error)) + "\n")
         return 2
-    with Engine(framework, postcodes=postcodes) as engine:
-        outcome = engine.decide(case)
+    try:
+        with Engine(framework, postcodes=postcodes) as engine:
+            outcome = engine.decide(case)
+    except EvaluationError as error:
+        err.write(f"{args.case}: the engine failed, no outcome: {error}\n")
+        return 2
     if args.json:
         out.write(json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -150,12 +150,15 @@ class Engine:
                 raise
         if CATCH_ALL not in fired:
             raise EvaluationError("durable_rules did not report the catch-all rule; the answer is incomplete")
-        true: set[str] = set()
-        unknown: set[str] = set()
+        found: dict[str, set[str]] = {"true": set(), "unknown": set(), "false": set()}
         for name in fired:
             if name != CATCH_ALL:
                 state_name, item = self._names[name]
-                (true if state_name == "true" else unknown).add(item)
+                found[state_name].add(item)
+        true, unknown, false = found["true"], found["unknown"], found["false"]
+        for item, period in self._compiled.complement:
+            if item not in true and item not in false and period.in_force(case.peildatum):
+                unknown.add(item)
         return Truth(frozenset(true), frozenset(unknown))
 
     def _reset_session(self) -> None:

@@ -17,10 +17,12 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, ValidationError
+from pydantic_core import ErrorDetails
 
 from ._yaml import Document, Path, read_yaml
 from . import model
 from .case import CASE_FIELDS, FieldType, parse_case
+from .compiler import compile_framework
 from .errors import CaseError, FrameworkError, Problem
 from .model import OPERATORS, Framework, condition_kind
 
@@ -39,6 +41,7 @@ _PYDANTIC_CODES = {
     "string_pattern_mismatch": "invalid-value",
     "too_short": "empty-list",
     "string_too_short": "empty-text",
+    "string_too_long": "invalid-value",
     "union_tag_invalid": "wrong-type",
 }
 
@@ -97,6 +100,14 @@ def _load(path: FilePath) -> tuple[Framework | None, list[Problem]]:
     except ValidationError as error:
         problems.extend(_structure_problems(name, document, error))
     problems.extend(_Checker(name, document).run())
+    if framework is not None and not problems:
+        # durable refuses some conditions that are fine as data; say so here, at their line
+        try:
+            compile_framework(framework)
+        except FrameworkError as error:
+            for found in error.problems:
+                mark = document.mark(found.path, key=True)
+                problems.append(Problem(name, mark.line, mark.column, found.code, found.message, found.hint, found.path))
     return (framework if not problems else None), _unique(problems)
 
 
@@ -154,7 +165,7 @@ def _resolve(annotation: Any, node: Any) -> tuple[str, Any]:
             if any(isinstance(x, Discriminator) for x in args[1:]):
                 if isinstance(node, list):  # a bare list under `when:` means all
                     return "list", annotation
-                kinds = {"all": model.All, "any": model.AnyOf, "not": model.Not}
+                kinds: dict[str, type[BaseModel]] = {"all": model.All, "any": model.AnyOf, "not": model.Not}
                 return "model", kinds.get(condition_kind(node), model.Atom)
             annotation = args[0]
         elif origin in (Union, types.UnionType):
@@ -169,7 +180,7 @@ def _resolve(annotation: Any, node: Any) -> tuple[str, Any]:
 
 
 def _structure_problems(name: str, document: Document, error: ValidationError) -> Iterator[Problem]:
-    by_place: dict[tuple[Path, str], list[dict[str, Any]]] = {}
+    by_place: dict[tuple[Path, str], list[ErrorDetails]] = {}
     for item in error.errors(include_url=False):
         path = _data_path(document.data, item["loc"])
         code = item["type"] if "-" in item["type"] else _PYDANTIC_CODES.get(item["type"], "wrong-type")
@@ -205,7 +216,7 @@ def _structure_problems(name: str, document: Document, error: ValidationError) -
         yield Problem(name, mark.line, mark.column, code, f"{_describe(path)}: {item['msg']}", "", path)
 
 
-def _expected(item: dict[str, Any]) -> str:
+def _expected(item: ErrorDetails) -> str:
     kind = item["type"]
     return {
         "bool_type": "true/false",
@@ -362,7 +373,8 @@ class _Checker:
             self.condition(path + ("not",), node.get("not"))
             return
         ftype = self.field_type(path + ("field",), node.get("field"))
-        ops = [op for op in OPERATORS if op in node]
+        # the model counts an operator written as null as absent; so must this check
+        ops = [op for op in OPERATORS if node.get(op) is not None]
         if ftype is None or len(ops) != 1:
             return
         op = ops[0]
@@ -375,9 +387,9 @@ class _Checker:
                          "use eq, ne, in or not_in")
             return
         for i, item in enumerate(value if isinstance(value, list) else [value]):
-            self.value(vpath + ((i,) if isinstance(value, list) else ()), str(node["field"]), ftype, item)
+            self.value(vpath + ((i,) if isinstance(value, list) else ()), str(node["field"]), ftype, item, op)
 
-    def value(self, path: Path, name: str, ftype: FieldType, value: Any) -> None:
+    def value(self, path: Path, name: str, ftype: FieldType, value: Any, op: str = "eq") -> None:
         fits = {
             "bool": isinstance(value, bool),
             "int": isinstance(value, int) and not isinstance(value, bool),
@@ -393,7 +405,10 @@ class _Checker:
             hint = (f"did you mean {close[0]!r}? " if close else "") + "allowed: " + ", ".join(ftype.values)
             self.problem(path, "unknown-value", f"{value!r} is not a value of {name}", hint)
         if ftype.kind == "int" and ftype.minimum is not None and ftype.maximum is not None:
-            if not ftype.minimum <= value <= ftype.maximum:
+            # a bound one past the range is how "every value" is written: lt 31, gt -1
+            low = ftype.minimum - (op == "gt")
+            high = ftype.maximum + (op == "lt")
+            if not low <= value <= high:
                 self.problem(path, "unknown-value", f"{name} is never {value} (it runs from {ftype.minimum} to {ftype.maximum})")
         if ftype.kind == "date":
             try:

@@ -8,15 +8,16 @@ that names the missing facts.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-import itertools
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .case import Case, field_value
 from .loader import PLACEHOLDER
-from .model import Condition, Framework, Funder, LegalBasis, Route, Rule, condition_kind
+from .model import All, AnyOf, Atom, Condition, Framework, Funder, LegalBasis, Not, Route, Rule, condition_kind
 
 #: Beyond this many unknown rules every combination is not tried; the case escalates.
 MAX_UNKNOWN_RULES = 10
@@ -133,18 +134,60 @@ def render(text: str, case: Case, party: str | None = None) -> str:
         if name == "partij":
             return party or "onbekend"
         found = field_value(case, name)
-        return "onbekend" if found is None else str(found)
+        if found is None:
+            return "onbekend"
+        if isinstance(found, bool):
+            return "ja" if found else "nee"
+        return str(found)
 
     return PLACEHOLDER.sub(value, " ".join(text.split()))
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge,
+    "in": lambda value, options: value in options, "not_in": lambda value, options: value not in options,
+}  # fmt: skip
+
+
+def _atom_truth(atom: Atom, case: Case) -> bool | None:
+    value = field_value(case, atom.field)
+    if atom.op == "known":
+        return (value is not None) is bool(atom.value)
+    if value is None:
+        return None
+    target = atom.value
+    if isinstance(value, dt.date):  # rule files write dates as text, checked by the loader
+        target = [dt.date.fromisoformat(t) for t in target] if isinstance(target, list) else dt.date.fromisoformat(target)
+    return bool(_COMPARE[atom.op](value, target))
+
+
+def undetermined(condition: Condition, case: Case) -> tuple[bool | None, list[str]]:
+    """The three-valued truth of ``condition`` and, when unknown, the fields that leave it open.
+
+    Only fields in parts that are themselves undetermined count: in ``any`` of a true part and an
+    unknown part the condition is true, and its unknown field is not asked for.
+    """
+    if isinstance(condition, (All, AnyOf)):
+        parts = [undetermined(c, case) for c in (condition.all if isinstance(condition, All) else condition.any)]
+        decisive = isinstance(condition, AnyOf)  # the value that settles the whole: true for any, false for all
+        if any(value is decisive for value, _ in parts):
+            return decisive, []
+        open_fields = [f for value, fields in parts if value is None for f in fields]
+        return (None, list(dict.fromkeys(open_fields))) if open_fields else (not decisive, [])
+    if isinstance(condition, Not):
+        value, fields = undetermined(condition.not_, case)
+        return (None if value is None else not value), fields
+    assert isinstance(condition, Atom)
+    value = _atom_truth(condition, case)
+    return value, ([condition.field] if value is None else [])
 
 
 def _unknown_fields(conditions: Iterable[Condition | None], case: Case) -> list[str]:
     found: list[str] = []
     for condition in conditions:
-        for name in condition_fields(condition):
-            if field_value(case, name) is None and name not in found:
-                found.append(name)
-    return found
+        if condition is not None:
+            found.extend(undetermined(condition, case)[1])
+    return list(dict.fromkeys(found))
 
 
 class Resolver:
@@ -205,15 +248,17 @@ class _Policy:
             return base
         if len(maybe) > MAX_UNKNOWN_RULES:
             return self.missing(maybe, base)
-        expected = self.verdict(holding)
-        deciding: dict[str, Rule] = {}
-        for size in range(1, len(maybe) + 1):
-            for subset in itertools.combinations(maybe, size):
-                if self.verdict([*holding, *subset]) != expected:
-                    deciding.update((r.id, r) for r in subset)
+        # A rule matters when, for some truth of the other undetermined rules, its own truth
+        # changes the verdict; asking for the facts of any other rule would be asking too much.
+        worlds = range(1 << len(maybe))
+        verdicts = [self.verdict([*holding, *(r for i, r in enumerate(maybe) if world >> i & 1)]) for world in worlds]
+        deciding = [
+            rule for i, rule in enumerate(maybe)
+            if any(verdicts[world] != verdicts[world | 1 << i] for world in worlds if not world >> i & 1)
+        ]
         if not deciding:
             return base
-        return self.missing(sorted(deciding.values(), key=lambda r: self.order[r.id]), base)
+        return self.missing(deciding, base)
 
     def winners(self, holding: list[Rule]) -> tuple[list[Rule], list[Rule], list[Rule]]:
         """(winners, overridden, set aside by voorliggendheid) among the rules that hold."""
@@ -330,8 +375,8 @@ class _Policy:
                 f"manier om die partij te bepalen van kracht of van toepassing. Leg de casus voor aan: {route.name}.",
                 candidates=tuple(Candidate(r.id, funder.id, None) for r in winners), rules=tuple(r.id for r in winners),
             )
-        if found[2] or found[0] is None:
-            facts = found[2]
+        entity, sources, facts = found
+        if facts or entity is None:
             route = self.route(winners)
             text = (
                 f"{_REASON_TEXT[EscalationReason.MISSING_FACTS]} Regel {winners[0].id} wijst {funder.name} aan, "
@@ -342,7 +387,6 @@ class _Policy:
                 candidates=tuple(Candidate(r.id, funder.id, None) for r in winners),
                 missing_facts=tuple(facts), rules=tuple(r.id for r in winners),
             )
-        entity, sources, _ = found
         basis = [b for r in winners for b in r.legal_basis] + [b for s in sources for b in s.legal_basis]
         parts = [f"{entity[:1].upper()}{entity[1:]} betaalt ({funder.name})."]
         parts += [render(r.explanation, self.case, entity) for r in winners]
