@@ -26,7 +26,7 @@ CODES = {
     "example-expectation", "invalid-date", "duplicate-id", "unknown-funder", "unknown-rule",
     "unknown-route", "unknown-domain", "unknown-field", "wrong-value-type", "unknown-value",
     "operator-type", "invalid-period", "unknown-placeholder", "override-cycle", "invalid-example-case",
-    "condition-too-large",
+    "condition-too-large", "split-part", "invalid-base", "overlapping-versions",
 }  # fmt: skip
 
 #: Expectations that cannot be written into the fixture itself: code -> (line, column).
@@ -237,7 +237,7 @@ def test_unknown_key_at_the_top_level_lists_the_framework_keys(tmp_path: Path):
     assert problems[0].message == "the file lacks required key 'default_route'"
     assert problems[1].message == "unknown key 'defaultroute'"
     assert problems[1].hint == (
-        "did you mean 'default_route'? allowed: schema_version, framework, title, version, precedence, "
+        "did you mean 'default_route'? allowed: schema_version, framework, extends, title, version, precedence, "
         "default_route, routes, funders, rules, examples"
     )
 

@@ -14,7 +14,8 @@ import re
 import types
 from collections.abc import Iterable, Iterator
 from pathlib import Path as FilePath
-from typing import Annotated, Any, Union, get_args, get_origin
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator, ValidationError
 from pydantic_core import ErrorDetails
@@ -74,41 +75,166 @@ def rule_files(paths: Iterable[str | FilePath]) -> list[FilePath]:
     return found
 
 
-def _load(path: FilePath) -> tuple[Framework | None, list[Problem]]:
+def _load(path: FilePath, stack: tuple[FilePath, ...] = ()) -> tuple[Framework | None, list[Problem]]:
+    framework, problems, _ = _load_source(path, stack)
+    return framework, problems
+
+
+def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework | None, list[Problem], _Source | None]:
     name = str(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return None, [Problem(name, 1, 1, "unreadable-file", error.strerror or str(error))]
+        return None, [Problem(name, 1, 1, "unreadable-file", error.strerror or str(error))], None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, [Problem(name, line, column, "encoding", "the file is not valid UTF-8", "save it as UTF-8")]
+        return None, [Problem(name, line, column, "encoding", "the file is not valid UTF-8", "save it as UTF-8")], None
     document = read_yaml(text)
     problems = [Problem(name, i.mark.line, i.mark.column, i.code, i.message, i.hint) for i in document.issues]
     if document.data is None and not problems:
-        return None, [Problem(name, 1, 1, "empty-file", "the file holds no framework")]
+        return None, [Problem(name, 1, 1, "empty-file", "the file holds no framework")], None
     if not isinstance(document.data, dict):
         if document.data is not None:
             problems.append(Problem(name, 1, 1, "wrong-type", "a rule file is a mapping of keys (schema_version, rules, …)"))
-        return None, problems
+        return None, problems, None
+    source: _Source = _File(name, document)
+    if isinstance(document.data.get("extends"), str):
+        layered = _extend(path, _File(name, document), stack, problems)
+        if layered is None:
+            return None, problems, None
+        source = layered
     framework: Framework | None = None
     try:
-        framework = Framework.model_validate(document.data)
+        framework = Framework.model_validate(source.data)
     except ValidationError as error:
-        problems.extend(_structure_problems(name, document, error))
-    problems.extend(_Checker(name, document).run())
+        problems.extend(_structure_problems(source, error))
+    problems.extend(_Checker(source).run())
     if framework is not None and not problems:
         # durable refuses some conditions that are fine as data; say so here, at their line
         try:
             compile_framework(framework)
         except FrameworkError as error:
             for found in error.problems:
-                mark = document.mark(found.path, key=True)
-                problems.append(Problem(name, mark.line, mark.column, found.code, found.message, found.hint, found.path))
-    return (framework if not problems else None), _unique(problems)
+                place = source.place(found.path, key=True)
+                problems.append(Problem(place.file, place.line, place.column, found.code, found.message, found.hint,
+                                        found.path))
+    return (framework if not problems else None), _unique(problems), source
+
+
+#: Keys whose lists an overlay adds to; the other keys of an overlay replace the base's.
+_LAYERED_LISTS = ("routes", "funders", "rules")
+#: Keys an overlay may not set: the order of the laws is national, not regional.
+_NATIONAL_ONLY = ("precedence",)
+
+
+def _extend(path: FilePath, overlay: _File, stack: tuple[FilePath, ...], problems: list[Problem]) -> _Layered | None:
+    """Put ``overlay`` on the framework it extends, or add the reason it cannot be done."""
+    target = overlay.document.data["extends"]
+    base_path = (path.parent / target).resolve()
+    here = overlay.place(("extends",))
+    if base_path == path.resolve() or base_path in stack:
+        problems.append(Problem(here.file, here.line, here.column, "invalid-base",
+                                f"extends {target!r} leads back to this file", "an overlay extends a base, never itself"))
+        return None
+    _, base_problems, base = _load_source(base_path, (*stack, path.resolve()))
+    if base_problems or base is None:
+        first = base_problems[0] if base_problems else None
+        if first is not None and first.code == "unreadable-file":
+            problems.append(Problem(here.file, here.line, here.column, "invalid-base",
+                                    f"the framework it extends, {target!r}, cannot be read: {first.message}",
+                                    f"the path is taken from the folder of this file: {base_path}"))
+            return None
+        problems.append(Problem(
+            here.file, here.line, here.column, "invalid-base",
+            f"the framework it extends, {target!r}, does not load ({len(base_problems)} problem(s))"
+            + (f"; first: {first}" if first else ""),
+            f"run `wiebetaalt check {base_path}`"))
+        return None
+    for key in _NATIONAL_ONLY:
+        if key in overlay.document.data:
+            at = overlay.place((key,), key=True)
+            problems.append(Problem(at.file, at.line, at.column, "invalid-base",
+                                    f"an overlay may not set {key!r}; it keeps the {key} of {target!r}",
+                                    "remove the key from the overlay"))
+    return _Layered(base, overlay)
+
+
+@dataclass(frozen=True)
+class _Place:
+    file: str
+    line: int
+    column: int
+
+
+class _Source(Protocol):
+    """Framework data with each path traced to the file and position it was written at."""
+
+    data: dict[str, Any]
+
+    def place(self, path: Path, *, key: bool = False) -> _Place: ...
+
+
+class _File:
+    """One rule file."""
+
+    def __init__(self, name: str, document: Document) -> None:
+        self.name = name
+        self.document = document
+        self.data: dict[str, Any] = document.data
+
+    def place(self, path: Path, *, key: bool = False) -> _Place:
+        mark = self.document.mark(path, key=key)
+        return _Place(self.name, mark.line, mark.column)
+
+
+class _Layered:
+    """An overlay merged onto the framework it extends; a path leads back to the file it came from.
+
+    The lists of routes, funders and rules are the base's followed by the overlay's; the examples
+    are the overlay's own (the base's are tested with the base); other keys the overlay sets
+    replace the base's.
+    """
+
+    def __init__(self, base: _Source, overlay: _File) -> None:
+        self.base = base
+        self.overlay = overlay
+        self.offsets: dict[str, int] = {}
+        data = dict(base.data)
+        data["examples"] = []
+        for key, value in overlay.data.items():
+            below = base.data.get(key)
+            if key in _LAYERED_LISTS and isinstance(value, list) and isinstance(below, list):
+                self.offsets[key] = len(below)
+                data[key] = [*below, *value]
+            else:
+                data[key] = value
+        self.data = data
+
+    def place(self, path: Path, *, key: bool = False) -> _Place:
+        if not path:
+            return self.overlay.place(path, key=key)
+        head = path[0]
+        if head in self.offsets and len(path) > 1 and isinstance(path[1], int):
+            index = path[1] - self.offsets[head]
+            if index < 0:
+                return self.base.place(path, key=key)
+            return self.overlay.place((head, index, *path[2:]), key=key)
+        if head in self.overlay.data or head == "examples":
+            return self.overlay.place(path, key=key)
+        return self.base.place(path, key=key)
+
+
+def _overlap(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two items' [valid_from, valid_to) periods share a day; dates compare as ISO text."""
+    def bounds(item: dict[str, Any]) -> tuple[str, str]:
+        start, end = item.get("valid_from"), item.get("valid_to")
+        return (start if isinstance(start, str) else "0000-00-00", end if isinstance(end, str) else "9999-99-99")
+
+    (a_start, a_end), (b_start, b_end) = bounds(one), bounds(other)
+    return a_start < b_end and b_start < a_end
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -179,7 +305,7 @@ def _resolve(annotation: Any, node: Any) -> tuple[str, Any]:
             return "other", None
 
 
-def _structure_problems(name: str, document: Document, error: ValidationError) -> Iterator[Problem]:
+def _structure_problems(document: _Source, error: ValidationError) -> Iterator[Problem]:
     by_place: dict[tuple[Path, str], list[ErrorDetails]] = {}
     for item in error.errors(include_url=False):
         path = _data_path(document.data, item["loc"])
@@ -191,29 +317,29 @@ def _structure_problems(name: str, document: Document, error: ValidationError) -
     for (path, code), items in by_place.items():
         item = items[0]
         if code == "unknown-key":
-            mark = document.mark(path, key=True)
+            mark = document.place(path, key=True)
             key = str(path[-1])
             allowed = _model_keys(path[:-1], document.data)
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = (f"did you mean {close[0]!r}? " if close else "") + ("allowed: " + ", ".join(allowed) if allowed else "")
-            yield Problem(name, mark.line, mark.column, code, f"unknown key {key!r}", hint.strip(), path)
+            yield Problem(mark.file, mark.line, mark.column, code, f"unknown key {key!r}", hint.strip(), path)
             continue
-        mark = document.mark(path)
+        mark = document.place(path)
         if code == "missing-key":
             for missing in items:
                 key = str(missing["loc"][-1])
-                yield Problem(name, mark.line, mark.column, code, f"{_describe(path)} lacks required key {key!r}", "", path)
+                yield Problem(mark.file, mark.line, mark.column, code, f"{_describe(path)} lacks required key {key!r}", "", path)
             continue
         if code == "empty-list" and path and path[-1] == "legal_basis":
-            yield Problem(name, mark.line, mark.column, "missing-legal-basis", "legal_basis lists no citation",
+            yield Problem(mark.file, mark.line, mark.column, "missing-legal-basis", "legal_basis lists no citation",
                           "every rule cites the law it rests on: citation and url", path)
             continue
         if code == "wrong-type" and len(items) > 1:
             expected = sorted({_expected(i) for i in items})
             message = f"{_describe(path)} has the wrong type; expected " + " or ".join(expected)
-            yield Problem(name, mark.line, mark.column, code, message, "", path)
+            yield Problem(mark.file, mark.line, mark.column, code, message, "", path)
             continue
-        yield Problem(name, mark.line, mark.column, code, f"{_describe(path)}: {item['msg']}", "", path)
+        yield Problem(mark.file, mark.line, mark.column, code, f"{_describe(path)}: {item['msg']}", "", path)
 
 
 def _expected(item: ErrorDetails) -> str:
@@ -241,15 +367,14 @@ def _describe(path: Path) -> str:
 class _Checker:
     """The meaning pass: cross references and field types, on the raw data, defensively."""
 
-    def __init__(self, name: str, document: Document) -> None:
-        self.name = name
+    def __init__(self, document: _Source) -> None:
         self.doc = document
         self.data: dict[str, Any] = document.data
         self.problems: list[Problem] = []
 
     def problem(self, path: Path, code: str, message: str, hint: str = "", *, key: bool = False) -> None:
-        mark = self.doc.mark(path, key=key)
-        self.problems.append(Problem(self.name, mark.line, mark.column, code, message, hint, path))
+        place = self.doc.place(path, key=key)
+        self.problems.append(Problem(place.file, place.line, place.column, code, message, hint, path))
 
     def items(self, key: str) -> list[tuple[Path, dict[str, Any]]]:
         value = self.data.get(key)
@@ -259,14 +384,31 @@ class _Checker:
 
     def ids(self, key: str, what: str) -> dict[str, Path]:
         found: dict[str, Path] = {}
+        versions: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
         for path, item in self.items(key):
             ident = item.get("id")
             if not isinstance(ident, str):
                 continue
+            same_file = ident in found and self.doc.place(found[ident]).file == self.doc.place(path).file
+            if key == "rules" and same_file:
+                # versions of one rule share its id, each in force in its own period
+                clash = next((p for p, other in versions[ident] if _overlap(other, item)), None)
+                if clash is not None:
+                    first = self.doc.place(clash + ("id",))
+                    self.problem(path + ("id",), "overlapping-versions",
+                                 f"two versions of rule {ident!r} are in force on the same days",
+                                 f"the other starts at {first.file}:{first.line}; give each version its own "
+                                 "valid_from/valid_to, the next starting where the previous ends")
+                versions[ident].append((path, item))
+                continue
+            versions[ident] = [(path, item)]
             if ident in found:
-                first = self.doc.mark(found[ident] + ("id",))
-                self.problem(path + ("id",), "duplicate-id", f"{what} id {ident!r} is used twice",
-                             f"first at line {first.line}; ids must be unique")
+                first = self.doc.place(found[ident] + ("id",))
+                where = f"line {first.line}" if first.file == self.doc.place(path).file else f"{first.file}:{first.line}"
+                hint = f"first at {where}; ids must be unique"
+                if not same_file and key == "rules":
+                    hint += "; to change a rule of the base, give yours its own id and list the other under overrides"
+                self.problem(path + ("id",), "duplicate-id", f"{what} id {ident!r} is used twice", hint)
             else:
                 found[ident] = path
         return found
@@ -291,7 +433,9 @@ class _Checker:
             self.problem(("precedence",), "duplicate-id", "a domain appears twice in precedence")
         self.reference(("default_route",), self.data.get("default_route"), routes, "route", "unknown-route")
         sources: dict[str, Path] = {}
+        split_funders = {f.get("id") for _, f in self.items("funders") if f.get("split") is not None}
         for path, funder in self.items("funders"):
+            self.split(path + ("split",), funder.get("split"), funders, split_funders)
             party = funder.get("party")
             for i, source in enumerate(party if isinstance(party, list) else []):
                 if not isinstance(source, dict):
@@ -322,6 +466,22 @@ class _Checker:
         for path, example in self.items("examples"):
             self.example(path, example, funders, rules)
         return self.problems
+
+    def split(self, path: Path, split: Any, funders: dict[str, Path], split_funders: set[Any]) -> None:
+        parts = split.get("parts") if isinstance(split, dict) else None
+        for i, part in enumerate(parts if isinstance(parts, list) else []):
+            if not isinstance(part, dict):
+                continue
+            ppath = path + ("parts", i)
+            self.reference(ppath + ("funder",), part.get("funder"), funders, "funder", "unknown-funder")
+            if part.get("funder") in split_funders:
+                self.problem(ppath + ("funder",), "invalid-value", f"funder {part['funder']!r} is itself split",
+                             "name the funders of its parts here instead")
+            name = part.get("weight_field")
+            kind = self.field_type(ppath + ("weight_field",), name)
+            if kind is not None and kind.kind != "int":
+                self.problem(ppath + ("weight_field",), "wrong-value-type",
+                             f"weight field {name!r} holds {kind.describe()}, not a number")
 
     def period(self, path: Path, item: dict[str, Any]) -> None:
         start, end = item.get("valid_from"), item.get("valid_to")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from fractions import Fraction
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
@@ -167,8 +168,50 @@ class PartySource(Period):
     explanation: Text | None = None
 
 
+class SplitPart(BaseModel):
+    """One payer of a shared cost and its weight; its share is its weight over the sum of weights.
+
+    The payer is a concrete ``party`` ("gemeente Schiedam") or another ``funder`` (resolved to its
+    party for the case). The weight is a declared number (``weight``: pupils, a fixed 60), a number
+    from the case (``weight_field``: days with a parent), or what is left of a total after the other
+    parts (``remainder_of``: 7 days a week).
+    """
+
+    model_config = _MODEL
+    funder: Identifier | None = None
+    party: Text | None = None
+    weight: Annotated[int, Field(ge=0)] | None = None
+    weight_field: str | None = None
+    remainder_of: Annotated[int, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_payer_one_weight(self) -> SplitPart:
+        if (self.funder is None) == (self.party is None):
+            raise PydanticCustomError("split-part", "a split part names exactly one of funder or party")
+        if sum(x is not None for x in (self.weight, self.weight_field, self.remainder_of)) != 1:
+            raise PydanticCustomError("split-part", "a split part has exactly one of weight, weight_field or remainder_of")
+        return self
+
+
+class Split(BaseModel):
+    """A cost shared by several payers; ``basis`` says, in Dutch, how the key was agreed."""
+
+    model_config = _MODEL
+    basis: Text = Field(description="Hoe de verdeelsleutel tot stand kwam (komt in de toelichting).")
+    parts: Annotated[list[SplitPart], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def _one_remainder(self) -> Split:
+        if sum(p.remainder_of is not None for p in self.parts) > 1:
+            raise PydanticCustomError("split-part", "at most one split part takes the remainder")
+        return self
+
+
 class Funder(BaseModel):
-    """A funder role (``woonplaatsgemeente``, ``swv_school``) that resolves to a concrete party."""
+    """A funder role (``woonplaatsgemeente``, ``swv_school``) that resolves to a concrete party.
+
+    A funder with ``split`` is several payers sharing the cost; it has no ``party`` of its own.
+    """
 
     model_config = _MODEL
     id: Identifier
@@ -177,6 +220,13 @@ class Funder(BaseModel):
     fallback: Text | None = Field(
         None, description="Tekst voor de partij als het veld onbekend is; zonder fallback is dat een ontbrekend feit."
     )
+    split: Split | None = None
+
+    @model_validator(mode="after")
+    def _split_alone(self) -> Funder:
+        if self.split is not None and (self.party is not None or self.fallback is not None):
+            raise PydanticCustomError("split-part", "a funder with split has no party or fallback of its own")
+        return self
 
 
 class Route(BaseModel):
@@ -218,6 +268,18 @@ class Rule(Period):
 EscalationReasonName = Literal["no_rule", "conflict", "grey_zone", "missing_facts"]
 
 
+ShareText = Annotated[str, StringConstraints(pattern=r"^\s*(\d+(\.\d+)?\s*%|\d+\s*/\s*[1-9]\d*)\s*$")]
+
+
+def parse_share(text: str) -> Fraction:
+    """'60%', '51.5%' or '412/800' as an exact fraction of the whole."""
+    text = text.strip()
+    if text.endswith("%"):
+        return Fraction(text[:-1].strip()) / 100
+    numerator, denominator = text.split("/")
+    return Fraction(int(numerator), int(denominator))
+
+
 class Expectation(BaseModel):
     """What an example expects: a funder (and entity) or an escalation (and its details)."""
 
@@ -228,6 +290,9 @@ class Expectation(BaseModel):
     missing_facts: list[str] | None = None
     rules: list[Identifier] | None = None
     legal_basis: Text | None = Field(None, description="Een citaat dat in de rechtsgrond van de uitkomst staat.")
+    shares: dict[str, ShareText] | None = Field(
+        None, description="Per partij het exacte aandeel: '60%', '51.5%' of '412/800'; samen 100%."
+    )
 
     @model_validator(mode="after")
     def _decision_or_escalation(self) -> Expectation:
@@ -251,6 +316,9 @@ class Framework(BaseModel):
     model_config = _MODEL
     schema_version: Literal[1]
     framework: Identifier
+    extends: Text | None = Field(
+        None, description="Het kader waarop dit kader voortbouwt (pad vanaf dit bestand); regels, betalers en routes komen erbij."
+    )
     title: Text
     version: Text
     precedence: Annotated[list[Identifier], Field(min_length=1)] = Field(

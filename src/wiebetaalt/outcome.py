@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import operator
+from fractions import Fraction
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .case import Case, field_value
 from .loader import PLACEHOLDER
-from .model import All, AnyOf, Atom, Condition, Framework, Funder, LegalBasis, Not, Route, Rule, condition_kind
+from .model import (
+    All, AnyOf, Atom, Condition, Framework, Funder, LegalBasis, Not, PartySource, Route, Rule, Split, condition_kind,
+)
 
 #: Beyond this many unknown rules every combination is not tried; the case escalates.
 MAX_UNKNOWN_RULES = 10
@@ -57,6 +60,36 @@ class Candidate:
     entity: str | None
 
 
+def format_share(fraction: Fraction) -> str:
+    """An exact share in Dutch notation: '60%', '51,5%', or '33,33% (1/3)' when it does not end."""
+    percent = fraction * 100
+    whole, rest = divmod(percent.numerator, percent.denominator)
+    if rest == 0:
+        return f"{whole}%"
+    for digits in range(1, 5):
+        scaled = percent * 10**digits
+        if scaled.denominator == 1:
+            text = f"{whole},{str(scaled.numerator % 10**digits).rjust(digits, '0')}"
+            return f"{text}%"
+    approx = f"{round(float(percent), 2):.2f}".replace(".", ",")
+    return f"{approx}% ({fraction.numerator}/{fraction.denominator})"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One payer's exact part of a shared cost: ``fraction`` of the whole, from ``weight``."""
+
+    entity: str
+    fraction: Fraction
+    weight: int
+    funder: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity, "funder": self.funder, "weight": self.weight,
+                "share": f"{self.fraction.numerator}/{self.fraction.denominator}",
+                "percentage": format_share(self.fraction)}
+
+
 @dataclass(frozen=True)
 class Decision:
     """The framework settles the case: ``entity`` pays, on ``legal_basis``."""
@@ -68,10 +101,13 @@ class Decision:
     rules: tuple[str, ...]
     overridden: tuple[str, ...]
     explanation: str
+    #: When the cost is shared: every payer with its exact share; the fractions sum to 1.
+    shares: tuple[Share, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": "decision",
+            "shares": [share.to_dict() for share in self.shares],
             "funder": self.funder,
             "funder_name": self.funder_name,
             "entity": self.entity,
@@ -199,19 +235,26 @@ class Resolver:
 
     def __init__(self, framework: Framework) -> None:
         self.fw = framework
-        self.rules = {r.id: r for r in framework.rules}
-        self.order = {r.id: i for i, r in enumerate(framework.rules)}
+        self.rules: dict[str, Rule] = {}
+        #: the rules with several versions (one id, periods that do not overlap)
+        self.versions: dict[str, list[Rule]] = {}
+        for rule in framework.rules:
+            if rule.id in self.rules:
+                self.versions.setdefault(rule.id, [self.rules[rule.id]]).append(rule)
+            else:
+                self.rules[rule.id] = rule
+        self.order = {r.id: i for i, r in reversed(list(enumerate(framework.rules)))}
         self.rank = {d: i for i, d in enumerate(framework.precedence)}
         self.funders = {f.id: f for f in framework.funders}
-        self._overriders = {r.id: frozenset(self._overriders_of(r.id)) for r in framework.rules}
+        self._overriders = _overriders(list(self.rules.values()))
+        self._dated: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
 
-    def _overriders_of(self, rule_id: str) -> set[str]:
-        found: set[str] = set()
-        frontier = {rule_id}
-        while frontier:
-            frontier = {r.id for r in self.fw.rules if set(r.overrides) & frontier} - found
-            found |= frontier
-        return found
+    def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
+        """``overriders`` for the versions in force: a version's own ``overrides`` count."""
+        key = tuple(str(id(r)) for r in rules.values())
+        if key not in self._dated:
+            self._dated[key] = _overriders(list(rules.values()))
+        return self._dated[key].__getitem__
 
     def overriders(self, rule_id: str) -> frozenset[str]:
         """Every rule that overrides ``rule_id``, directly or through a chain."""
@@ -219,6 +262,19 @@ class Resolver:
 
     def resolve(self, case: Case, truth: Truth) -> Outcome:
         return _Policy(self, case, truth).resolve()
+
+
+def _overriders(rules: list[Rule]) -> dict[str, frozenset[str]]:
+    """For each rule id, every rule that overrides it, directly or through a chain."""
+    result: dict[str, frozenset[str]] = {}
+    for rule in rules:
+        found: set[str] = set()
+        frontier = {rule.id}
+        while frontier:
+            frontier = {r.id for r in rules if set(r.overrides) & frontier} - found
+            found |= frontier
+        result[rule.id] = frozenset(found)
+    return result
 
 
 class _Policy:
@@ -229,10 +285,14 @@ class _Policy:
         self.case = case
         self.truth = truth
         self.rules = resolver.rules
+        if resolver.versions:
+            self.rules = dict(resolver.rules)
+            for rule_id, versions in resolver.versions.items():
+                self.rules[rule_id] = next((v for v in versions if v.in_force(case.peildatum)), versions[0])
         self.order = resolver.order
         self.rank = resolver.rank
         self.funders = resolver.funders
-        self.overriders = resolver.overriders
+        self.overriders = resolver.overriders_at(self.rules) if resolver.versions else resolver.overriders
 
     def route(self, rules: Iterable[Rule]) -> Route:
         for rule in rules:
@@ -364,20 +424,77 @@ class _Policy:
             return (f"{source.prefix} {value}" if source.prefix else str(value)), [source], []
         return None
 
+    def split(self, split: Split) -> tuple[list[Share], list[PartySource], list[str]] | str:
+        """The shares of a split cost, the party sources used and the missing facts; or why not."""
+        weights: dict[str, int] = {}
+        funders: dict[str, str | None] = {}
+        sources: list[PartySource] = []
+        facts: list[str] = []
+        remainder: tuple[str, int] | None = None
+        for part in split.parts:
+            entity = part.party
+            if part.funder is not None:
+                found = self.party(self.funders[part.funder])
+                if found is None:
+                    return f"voor {self.funders[part.funder].name} is op de peildatum geen manier van kracht om de partij te bepalen"
+                entity, used, missing = found
+                sources += used
+                facts += missing
+            weight = part.weight
+            if part.weight_field is not None:
+                weight = field_value(self.case, part.weight_field)
+                if weight is None:
+                    facts.append(part.weight_field)
+            if entity is None or (weight is None and part.remainder_of is None):
+                continue
+            funders.setdefault(entity, part.funder)
+            if part.remainder_of is not None:
+                remainder = (entity, part.remainder_of)
+                weights.setdefault(entity, 0)
+            else:
+                assert weight is not None
+                weights[entity] = weights.get(entity, 0) + weight
+        if facts:
+            return [], sources, list(dict.fromkeys(facts))
+        if remainder is not None:
+            rest = remainder[1] - sum(weights.values())
+            if rest < 0:
+                return f"de gewichten ({sum(weights.values())}) zijn samen meer dan {remainder[1]}"
+            weights[remainder[0]] += rest
+        total = sum(weights.values())
+        if total == 0:
+            return "alle gewichten van de verdeelsleutel zijn 0"
+        shares = [Share(entity, Fraction(w, total), w, funders[entity]) for entity, w in weights.items() if w]
+        return shares, sources, []
+
     def decide(self, winners: list[Rule], overridden: list[Rule], set_aside: list[Rule]) -> Outcome:
         funder = self.funders[winners[0].funder or ""]
-        found = self.party(funder)
-        if found is None:
-            route = self.route(winners)
-            return Escalation(
-                EscalationReason.NO_RULE, route,
-                f"Regel {winners[0].id} wijst {funder.name} aan, maar op de peildatum {self.case.peildatum} is geen "
-                f"manier om die partij te bepalen van kracht of van toepassing. Leg de casus voor aan: {route.name}.",
-                candidates=tuple(Candidate(r.id, funder.id, None) for r in winners), rules=tuple(r.id for r in winners),
-            )
-        entity, sources, facts = found
+        rule_ids = tuple(r.id for r in winners)
+        route = self.route(winners)
+        shares: list[Share] = []
+        if funder.split is not None:
+            found_split = self.split(funder.split)
+            if isinstance(found_split, str):
+                return Escalation(
+                    EscalationReason.NO_RULE, route,
+                    f"Regel {winners[0].id} wijst {funder.name} aan, maar de kosten zijn niet te verdelen: "
+                    f"{found_split}. Leg de casus voor aan: {route.name}.",
+                    candidates=tuple(Candidate(r.id, funder.id, None) for r in winners), rules=rule_ids,
+                )
+            shares, sources, facts = found_split
+            entity: str | None = "; ".join(f"{s.entity} {format_share(s.fraction)}" for s in shares) or None
+        else:
+            found = self.party(funder)
+            if found is None:
+                return Escalation(
+                    EscalationReason.NO_RULE, route,
+                    f"Regel {winners[0].id} wijst {funder.name} aan, maar op de peildatum {self.case.peildatum} is "
+                    f"geen manier om die partij te bepalen van kracht of van toepassing. Leg de casus voor aan: "
+                    f"{route.name}.",
+                    candidates=tuple(Candidate(r.id, funder.id, None) for r in winners), rules=rule_ids,
+                )
+            entity, sources, facts = found
         if facts or entity is None:
-            route = self.route(winners)
             text = (
                 f"{_REASON_TEXT[EscalationReason.MISSING_FACTS]} Regel {winners[0].id} wijst {funder.name} aan, "
                 f"maar welke partij dat is, hangt af van: {', '.join(facts)}."
@@ -385,12 +502,19 @@ class _Policy:
             return Escalation(
                 EscalationReason.MISSING_FACTS, route, text,
                 candidates=tuple(Candidate(r.id, funder.id, None) for r in winners),
-                missing_facts=tuple(facts), rules=tuple(r.id for r in winners),
+                missing_facts=tuple(facts), rules=rule_ids,
             )
         basis = [b for r in winners for b in r.legal_basis] + [b for s in sources for b in s.legal_basis]
-        parts = [f"{entity[:1].upper()}{entity[1:]} betaalt ({funder.name})."]
+        if funder.split is not None:
+            total = sum(share.weight for share in shares)
+            parts = [f"De kosten worden gedeeld ({funder.name}): {entity}."]
+        else:
+            parts = [f"{entity[:1].upper()}{entity[1:]} betaalt ({funder.name})."]
         parts += [render(r.explanation, self.case, entity) for r in winners]
         parts += [render(s.explanation, self.case, entity) for s in sources if s.explanation]
+        if funder.split is not None:
+            weights = ", ".join(f"{s.entity} {s.weight} van {total}" for s in shares)
+            parts.append(f"Verdeelsleutel: {funder.split.basis.rstrip('.')} ({weights}).")
         for rule in overridden:
             by = sorted(self.overriders(rule.id) & {r.id for r in winners})
             parts.append(f"Regel {rule.id} is van toepassing, maar de specifiekere regel {', '.join(by)} gaat voor.")
@@ -404,9 +528,10 @@ class _Policy:
             funder_name=funder.name,
             entity=entity,
             legal_basis=tuple(dict.fromkeys(basis)),
-            rules=tuple(r.id for r in winners),
+            rules=rule_ids,
             overridden=tuple(r.id for r in [*overridden, *set_aside]),
             explanation=" ".join(p for p in parts if p),
+            shares=tuple(shares),
         )
 
 
