@@ -13,6 +13,7 @@ An outcome is a :class:`Decision` (who pays, on what legal basis, and why) or an
 from .case import Case, parse_case
 from .engine import Engine
 from .errors import CaseError, CaseProblem, EvaluationError, FrameworkError, Problem, WiebetaaltError
+from .examples import ExampleResult, check_example, run_examples
 from .loader import check_framework, load_framework
 from .model import Framework
 from .outcome import Decision, Escalation, EscalationReason, Outcome
@@ -26,12 +27,18 @@ __all__ = (
     "Escalation",
     "EscalationReason",
     "EvaluationError",
+    "ExampleResult",
     "Framework",
     "FrameworkError",
     "Outcome",
     "Problem",
     "WiebetaaltError",
+    "check_example",
     "check_framework",
+    # the submodule: importing it binds wiebetaalt.examples, and tests/test_public_api.py exempts
+    # only the modules it lists from __all__
+    "examples",
     "load_framework",
     "parse_case",
+    "run_examples",
 )

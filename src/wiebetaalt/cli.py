@@ -1,8 +1,9 @@
-"""The command line: ``wiebetaalt check``, ``decide`` and ``schema``.
+"""The command line: ``wiebetaalt check``, ``decide``, ``test`` and ``schema``.
 
 Thin by design: parse arguments, call the public API, format, return an exit code. Exit codes:
-0 success (clean framework, a decision), 1 findings (problems in a framework, an escalation),
-2 unusable input (bad arguments, an unreadable or invalid case, a framework that does not load).
+0 success (clean framework, a decision, every example passes), 1 findings (problems in a framework,
+an escalation, an example that fails), 2 unusable input (bad arguments, an unreadable or invalid
+case, a framework that does not load).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any, TextIO
 from ._yaml import read_yaml
 from .case import Case, parse_case
 from .engine import Engine
-from .errors import CaseError, EvaluationError, FrameworkError
+from .errors import CaseError, EvaluationError, FrameworkError, Problem
+from .examples import ExampleResult, run_examples, share_text
 from .loader import check_framework, load_framework, rule_files
-from .model import framework_json_schema
+from .model import framework_json_schema, parse_share
 from .outcome import Decision, Escalation, EscalationReason, Outcome
 from .postcode import PostcodeTable, PostcodeTableError
 
@@ -44,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     decide.add_argument("--framework", type=Path, default=DEFAULT_FRAMEWORK, help=f"rule file (default {DEFAULT_FRAMEWORK})")
     decide.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
     decide.add_argument("--json", action="store_true", help="the outcome as JSON")
+    test = commands.add_parser("test", help="run the examples in rule files, show each failure")
+    test.add_argument("paths", nargs="+", type=Path, help="rule files or folders of them")
+    test.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
+    test.add_argument("--json", action="store_true", help="the results as JSON")
     schema = commands.add_parser("schema", help="print the JSON Schema of rule files, for editors")
     schema.add_argument("-o", "--output", type=Path, help="write it to a file instead")
     return parser
@@ -60,6 +66,8 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
         return _check(args, out, err)
     if args.command == "decide":
         return _decide(args, out, err)
+    if args.command == "test":
+        return _test(args, out, err)
     text = json.dumps(framework_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -75,10 +83,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = rule_files(path for path in args.paths if path.exists())
     problems = [p for f in files for p in check_framework(f)]
     if args.json:
-        out.write(json.dumps([
-            {"file": p.file, "line": p.line, "column": p.column, "code": p.code, "message": p.message, "hint": p.hint}
-            for p in problems
-        ], indent=2, ensure_ascii=False) + "\n")
+        out.write(json.dumps([_problem_dict(p) for p in problems], indent=2, ensure_ascii=False) + "\n")
     else:
         for problem in problems:
             out.write(f"{problem}\n")
@@ -88,6 +93,11 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if absent or not files:
         return 2
     return 1 if problems else 0
+
+
+def _problem_dict(problem: Problem) -> dict[str, Any]:
+    return {"file": problem.file, "line": problem.line, "column": problem.column, "code": problem.code,
+            "message": problem.message, "hint": problem.hint}
 
 
 def read_case(path: Path) -> Case:
@@ -168,3 +178,162 @@ def format_outcome(outcome: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _count(n: int) -> str:
+    return f"{n} voorbeeld" if n == 1 else f"{n} voorbeelden"
+
+
+def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    absent = [path for path in args.paths if not path.exists()]
+    for path in absent:
+        err.write(f"{path}: bestaat niet (geen bestand of map)\n")
+    try:
+        postcodes = PostcodeTable.from_csv(args.postcodes) if args.postcodes else None
+    except (PostcodeTableError, OSError) as error:
+        err.write(f"{error}\n")
+        return 2
+    files = rule_files(path for path in args.paths if path.exists())
+    unusable = bool(absent) or not files
+    reports: list[dict[str, Any]] = []
+    everything: list[ExampleResult] = []
+    for path in files:
+        report: dict[str, Any] = {"file": str(path), "loaded": False, "problems": [], "error": None, "examples": []}
+        reports.append(report)
+        try:
+            framework = load_framework(path)
+        except FrameworkError as error:
+            unusable = True
+            report["problems"] = [_problem_dict(p) for p in error.problems]
+            if not args.json:
+                out.writelines(f"{problem}\n" for problem in error.problems)
+                out.write(f"{path}: laadt niet, de voorbeelden zijn niet uitgevoerd; zie `wiebetaalt check`\n")
+            continue
+        report["loaded"] = True
+        try:
+            with Engine(framework, postcodes=postcodes) as engine:
+                results = run_examples(framework, engine)
+        except (EvaluationError, CaseError) as error:
+            unusable = True
+            report["error"] = f"de voorbeelden zijn niet uitgevoerd: {error}"
+            if not args.json:
+                out.write(f"{path}: de voorbeelden zijn niet uitgevoerd: {error}\n")
+            continue
+        everything += results
+        report["examples"] = [result.to_dict() for result in results]
+        if not args.json:
+            out.write(format_file_results(str(path), results))
+    failed = sum(not result.passed for result in everything)
+    if args.json:
+        out.write(json.dumps({
+            "examples": len(everything), "passed": len(everything) - failed, "failed": failed, "files": reports,
+        }, indent=2, ensure_ascii=False, default=str) + "\n")
+    err.write(f"{_count(len(everything))}, {len(everything) - failed} geslaagd, {failed} mislukt\n")
+    if not files and not absent:
+        err.write("geen regelbestanden gevonden (*.yaml, *.yml)\n")
+    if unusable:
+        return 2
+    return 1 if failed else 0
+
+
+def format_file_results(file: str, results: list[ExampleResult]) -> str:
+    """The results of one file's examples as Dutch text: a count, then every failure in full."""
+    failed = [(i, r) for i, r in enumerate(results, 1) if not r.passed]
+    text = f"{file}: {_count(len(results))}, {len(results) - len(failed)} geslaagd, {len(failed)} mislukt\n"
+    for number, result in failed:
+        text += "\n" + format_example_result(result, f"voorbeeld {number}")
+    return text
+
+
+def format_example_result(result: ExampleResult, label: str = "voorbeeld") -> str:
+    """One example as Dutch text: its case, then what it expects beside what came out.
+
+    Rows whose field differs start with ``*``; the differences and the explanation follow.
+    """
+    status = "geslaagd" if result.passed else "MISLUKT"
+    lines = [f"{status} {label}: {result.name}", "  casus:"]
+    lines += [f"    {key}: {_flow(value)}" for key, value in result.case.items()]
+    rows = _rows(result)
+    width = max([len("verwacht"), *(len(left) for left, _, _ in rows)])
+    lines.append(f"    {'verwacht'.ljust(width)} | uitkomst")
+    lines += [f"  {'*' if differs else ' '} {left.ljust(width)} | {right}".rstrip() for left, right, differs in rows]
+    if result.mismatches:
+        lines.append("  verschillen:")
+        lines += [f"    - {mismatch}" for mismatch in result.mismatches]
+    lines.append("  toelichting:")
+    lines.append(textwrap.fill(result.outcome.explanation, width=100, initial_indent="    ", subsequent_indent="    ",
+                               break_on_hyphens=False))
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: Any) -> str:
+    """A value of a case on one line, as YAML flow style reads it."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    text = str(value)
+    if not text or text != text.strip() or any(c in text for c in ",[]{}#\"'") or ": " in text or text.endswith(":"):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def _listed(items: Any) -> str:
+    return "[" + ", ".join(str(item) for item in items) + "]"
+
+
+def _rows(result: ExampleResult) -> list[tuple[str, str, bool]]:
+    """(expected, outcome, differs) per line: each field of the expectation beside the same field
+    of the outcome, then what else the outcome says (the rules set aside, the candidates)."""
+    expect, outcome = result.expected, result.outcome
+    differs = {mismatch.split(":", 1)[0] for mismatch in result.mismatches}
+    decision = outcome if isinstance(outcome, Decision) else None
+    escalation = outcome if isinstance(outcome, Escalation) else None
+    rows: list[tuple[str, str, bool]] = [(
+        f"funder: {expect.funder}" if expect.funder is not None else f"escalation: {expect.escalation}",
+        f"funder: {decision.funder}" if decision else f"escalation: {escalation.reason.value if escalation else ''}",
+        bool(differs & {"funder", "escalation"}),
+    )]
+    if expect.entity is not None or (decision and not decision.shares):
+        rows.append((
+            f"entity: {expect.entity}" if expect.entity is not None else "",
+            f"entity: {decision.entity}" if decision else "",
+            "entity" in differs,
+        ))
+    if escalation:
+        rows.append(("", f"route: {escalation.route.id}", False))
+    shares = {share.entity: share for share in decision.shares} if decision else {}
+    if expect.shares is not None or shares:
+        wanted = expect.shares or {}
+        total = sum(share.weight for share in shares.values())
+        rows.append(("shares:" if wanted else "", "shares:" if shares else "",
+                     "shares" in differs and wanted.keys() != shares.keys()))
+        for entity in [*wanted, *(e for e in shares if e not in wanted)]:
+            text, share = wanted.get(entity), shares.get(entity)
+            rows.append((
+                f"  {entity}: {text.strip()}" if text is not None else "",
+                f"  {entity}: {share_text(share.fraction)} ({share.weight} van {total})" if share else "",
+                "shares" in differs and (text is None or share is None or parse_share(text) != share.fraction),
+            ))
+    if expect.missing_facts is not None or (escalation and escalation.missing_facts):
+        rows.append((
+            f"missing_facts: {_listed(expect.missing_facts)}" if expect.missing_facts is not None else "",
+            f"missing_facts: {_listed(escalation.missing_facts)}" if escalation else "",
+            "missing_facts" in differs,
+        ))
+    rows.append((f"rules: {_listed(expect.rules)}" if expect.rules is not None else "",
+                 f"rules: {_listed(outcome.rules)}", "rules" in differs))
+    if decision and decision.overridden:
+        rows.append(("", f"overridden: {_listed(decision.overridden)}", False))
+    if escalation and escalation.candidates:
+        rows.append(("", "candidates:", False))
+        rows += [("", f"  - {c.rule}: {c.funder}" + (f" ({c.entity})" if c.entity else ""), False)
+                 for c in escalation.candidates]
+    if expect.legal_basis is not None:
+        citations = [b.citation for b in outcome.legal_basis]
+        rows.append((f"legal_basis: {expect.legal_basis}", "legal_basis:" if citations else "legal_basis: []",
+                     "legal_basis" in differs))
+        rows += [("", f"  - {citation}", False) for citation in citations]
+    return rows
