@@ -35,9 +35,6 @@ __all__ = (
     "WiebetaaltError",
     "check_example",
     "check_framework",
-    # the submodule: importing it binds wiebetaalt.examples, and tests/test_public_api.py exempts
-    # only the modules it lists from __all__
-    "examples",
     "load_framework",
     "parse_case",
     "run_examples",
