@@ -40,6 +40,8 @@ def random_case(rng: random.Random, known: float = 0.8) -> dict[str, Any]:
             value = rng.choice(ftype.values)
         elif ftype.kind == "int":
             value = rng.randint(ftype.minimum or 0, ftype.maximum or 20)
+        elif ftype.kind == "date":
+            value = (dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(4000))).isoformat()
         elif name == "postcode":
             value = rng.choice(["3132AB", "3111XY", "9999ZZ"])
         else:

@@ -36,7 +36,7 @@ def raw_cases(draw: st.DrawFn, known: float = 0.7) -> dict[str, Any]:
     for path in CASE_FIELDS:
         if path == "peildatum":
             continue
-        if draw(st.floats(0, 1)) < known:
+        if draw(st.integers(0, 99)) < known * 100:
             section, name = path.split(".")
             case.setdefault(section, {})[name] = draw(_value(path))
     return case

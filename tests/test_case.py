@@ -27,6 +27,15 @@ def test_every_bad_field_is_named_with_what_was_expected():
     assert problems["kind.verblijf"].expected == "true or false"
     assert "did you mean 'brp_gemeente'" in problems["kind.brp_gemeent"].message
     assert "basisonderwijs" in problems["school.soort"].expected
+    assert problems["school.soort"].message == "unknown value 'lyceum'"
+
+
+def test_a_misspelt_choice_gets_a_suggestion_and_the_allowed_values_once():
+    with pytest.raises(CaseError) as caught:
+        parse_case({"peildatum": "2025-03-01", "hulpvraag": {"soort": "extra-ondersteuning"}})
+    (problem,) = caught.value.problems
+    assert problem.message == "unknown value 'extra-ondersteuning' (did you mean 'extra_ondersteuning'?)"
+    assert str(caught.value).count("'dagbesteding'") == 1
 
 
 def test_a_missing_peildatum_is_reported():
@@ -54,3 +63,100 @@ def test_the_case_model_asks_for_nothing_that_identifies_a_child():
     with pytest.raises(CaseError) as caught:
         parse_case({"peildatum": "2025-03-01", "kind": {"bsn": "123456782"}})
     assert caught.value.problems[0].message.startswith("unknown field")
+
+
+# --- facts for the complete national framework: woonplaats before and after 2022, TLV, co-ouderschap
+
+
+def test_the_new_facts_are_optional_and_typed():
+    case = parse_case({"peildatum": "2021-06-01"})
+    assert case.kind.gezag is None and case.kind.brp_inschrijfdatum is None and case.hulpvraag.tlv_situatie is None
+    kinds = {path: CASE_FIELDS[path].kind for path in CASE_FIELDS}
+    assert kinds["kind.brp_inschrijfdatum"] == "date"
+    assert kinds["kind.dagen_bij_andere_ouder"] == "int"
+    assert (CASE_FIELDS["kind.dagen_bij_andere_ouder"].minimum, CASE_FIELDS["kind.dagen_bij_andere_ouder"].maximum) == (0, 7)
+    for party in ["kind.vorige_brp_gemeente", "kind.gemeente_ouder_met_gezag", "kind.hoofdverblijf_gemeente",
+                  "kind.swv_woonregio", "kind.swv_tlv", "kind.verblijfsgemeente_andere_ouder",
+                  "school.swv_verwijzende_school"]:
+        assert kinds[party] == "str", party  # text fields can hold a party
+    for flag in ["kind.briefadres", "kind.ouders_wonen_apart", "kind.alleen_psychische_stoornis", "kind.co_ouderschap",
+                 "hulpvraag.verlengde_jeugdhulp", "hulpvraag.medisch_doel", "hulpvraag.dyslexiedossier_compleet"]:
+        assert kinds[flag] == "bool", flag
+    assert CASE_FIELDS["kind.gezag"].values == ("beide_ouders", "een_ouder", "voogdij", "meerderjarig")
+    assert "logeren_regelmatig" in CASE_FIELDS["kind.soort_verblijf"].values
+    assert "verwijzing" in CASE_FIELDS["hulpvraag.tlv_situatie"].values
+    assert {"dagbesteding", "diagnostiek_behandeling", "spraak_taalscreening", "rebound"} <= set(
+        CASE_FIELDS["hulpvraag.soort"].values)
+
+
+def test_a_full_case_with_the_new_facts_is_valid():
+    case = parse_case({
+        "peildatum": "2025-03-01",
+        "kind": {"gezag": "beide_ouders", "ouders_wonen_apart": True, "hoofdverblijf_gemeente": "Delft",
+                 "gemeente_ouder_met_gezag": "Delft", "briefadres": False, "soort_verblijf": "pleegzorg",
+                 "vorige_brp_gemeente": "Maassluis", "brp_inschrijfdatum": "2024-11-01", "alleen_psychische_stoornis": False,
+                 "swv_woonregio": "PO Delflanden", "swv_tlv": "PO Delflanden", "co_ouderschap": True,
+                 "verblijfsgemeente_andere_ouder": "Schiedam", "dagen_bij_andere_ouder": 3},
+        "school": {"swv_verwijzende_school": "PO Schiedam-Vlaardingen"},
+        "hulpvraag": {"soort": "toelaatbaarheidsverklaring", "tlv_situatie": "verwijzing", "verlengde_jeugdhulp": False,
+                      "medisch_doel": False, "dyslexiedossier_compleet": True},
+    })
+    assert case.kind.brp_inschrijfdatum == dt.date(2024, 11, 1)
+    assert case.kind.dagen_bij_andere_ouder == 3
+
+
+def test_bad_values_of_the_new_facts_are_named():
+    with pytest.raises(CaseError) as caught:
+        parse_case({"peildatum": "2025-03-01",
+                    "kind": {"gezag": "moeder", "soort_verblijf": "internaat", "brp_inschrijfdatum": "1-3-2025",
+                             "dagen_bij_andere_ouder": 8, "co_ouderschap": "ja"},
+                    "hulpvraag": {"tlv_situatie": "nieuw", "soort": "dagopvang"}})
+    problems = {p.field: p for p in caught.value.problems}
+    assert set(problems) == {"kind.gezag", "kind.soort_verblijf", "kind.brp_inschrijfdatum", "kind.dagen_bij_andere_ouder",
+                             "kind.co_ouderschap", "hulpvraag.tlv_situatie", "hulpvraag.soort"}
+    assert "voogdij" in problems["kind.gezag"].expected
+    assert "YYYY-MM-DD" in problems["kind.brp_inschrijfdatum"].expected
+    assert "7" in problems["kind.dagen_bij_andere_ouder"].expected
+    assert problems["kind.co_ouderschap"].expected == "true or false"
+    with pytest.raises(CaseError):
+        parse_case({"peildatum": "2025-03-01", "kind": {"dagen_bij_andere_ouder": -1}})
+
+
+# --- derived facts (docs/case.md, "How brp_woonadres is derived")
+
+
+def test_a_briefadres_is_not_a_woonadres(engine):
+    case = engine.prepare({"peildatum": "2025-03-01", "kind": {"briefadres": True, "brp_gemeente": "Schiedam"}})
+    assert case.kind.brp_woonadres is False
+    given = engine.prepare({"peildatum": "2025-03-01", "kind": {"briefadres": True, "brp_woonadres": True}})
+    assert given.kind.brp_woonadres is True  # a value given is never changed
+
+
+def test_a_move_counts_from_the_brp_registration_date(engine):
+    moved = {"brp_gemeente": "Delft", "vorige_brp_gemeente": "Maassluis", "brp_inschrijfdatum": "2025-03-01"}
+    before = engine.prepare({"peildatum": "2025-02-28", "kind": moved})
+    assert before.kind.brp_gemeente == "Maassluis" and before.kind.brp_woonadres is True
+    on_the_day = engine.prepare({"peildatum": "2025-03-01", "kind": moved})
+    assert on_the_day.kind.brp_gemeente == "Delft"
+    unknown_before = engine.prepare({"peildatum": "2025-02-28", "kind": {**moved, "vorige_brp_gemeente": None}})
+    assert unknown_before.kind.brp_gemeente is None and unknown_before.kind.brp_woonadres is True
+
+
+def test_a_move_is_explained_and_an_unknown_previous_municipality_is_asked_for(engine):
+    kind = {"brp_gemeente": "Delft", "brp_inschrijfdatum": "2025-03-01", "verblijf": False, "geheim_adres": False,
+            "wlz_indicatie": False}
+    case = {"peildatum": "2025-02-01", "kind": kind, "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}}
+    outcome = engine.decide(case)
+    assert outcome.missing_facts == ("kind.brp_gemeente",)
+    assert "kind.vorige_brp_gemeente" in outcome.explanation
+    outcome = engine.decide({**case, "kind": {**kind, "vorige_brp_gemeente": "Maassluis"}})
+    assert outcome.entity == "gemeente Maassluis" and "2025-03-01" in outcome.explanation
+
+
+def test_the_kind_of_stay_gives_verblijf_unless_respite_is_incidental(engine):
+    def verblijf(soort, given=None):
+        return engine.prepare({"peildatum": "2025-03-01", "kind": {"soort_verblijf": soort, "verblijf": given}}).kind.verblijf
+
+    assert verblijf("pleegzorg") is True and verblijf("logeren_regelmatig") is True
+    assert verblijf("logeren_incidenteel") is False
+    assert verblijf("pleegzorg", given=False) is False  # a value given is never changed

@@ -118,7 +118,18 @@ def test_a_fresh_engine_never_matches_durables_own_session_object():
     assert isinstance(outcome, Escalation) and outcome.reason.value == "no_rule"
 
 
-def test_no_party_source_in_force_is_no_rule_not_an_empty_missing_facts(engine):
-    outcome = engine.decide({**SCHIEDAM, "peildatum": "2021-06-01"})
+def test_no_party_source_in_force_is_no_rule_not_an_empty_missing_facts():
+    from wiebetaalt.model import Framework
+
+    fw = Framework.model_validate({
+        "schema_version": 1, "framework": "t", "title": "t", "version": "1", "precedence": ["jeugdwet"],
+        "default_route": "r", "routes": [{"id": "r", "name": "R", "description": "d"}],
+        "funders": [{"id": "g", "name": "G", "party": [
+            {"id": "p", "field": "kind.brp_gemeente", "prefix": "gemeente", "valid_from": "2022-01-01"}]}],
+        "rules": [{"id": "jeugdhulp", "title": "t", "domain": "jeugdwet", "when": {"field": "hulpvraag.soort", "eq": "jeugdhulp"},
+                   "funder": "g", "legal_basis": [{"citation": "c", "url": "https://example.org"}], "explanation": "e"}],
+    })
+    with Engine(fw) as fresh:
+        outcome = fresh.decide({"peildatum": "2021-06-01", "kind": {"brp_gemeente": "Delft"}, "hulpvraag": {"soort": "jeugdhulp"}})
     assert isinstance(outcome, Escalation)
     assert outcome.reason.value == "no_rule" and "2021-06-01" in outcome.explanation

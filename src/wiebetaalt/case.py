@@ -67,6 +67,14 @@ HelpKind = Literal[
     "jeugdbescherming",
     "jeugdreclassering",
     "toelaatbaarheidsverklaring",
+    "diagnostiek_behandeling",
+    "dagbesteding",
+    "sociaal_contact",
+    "spraak_taalscreening",
+    "schoolmaatschappelijk_werk",
+    "thuiszittertraject",
+    "rebound",
+    "onderwijszorgarrangement",
 ]
 Access = Literal["individueel", "collectief"]
 SchoolKind = Literal["basisonderwijs", "sbo", "so", "vso", "vo", "pro"]
@@ -79,6 +87,26 @@ Referrer = Literal[
     "medisch_specialist",
     "gemeente",
     "gecertificeerde_instelling",
+]
+
+Authority = Literal["beide_ouders", "een_ouder", "voogdij", "meerderjarig"]
+StayKind = Literal[
+    "jeugdhulpaanbieder",
+    "pleegzorg",
+    "gezinshuis",
+    "jji",
+    "beschermd_wonen",
+    "opvang",
+    "logeren_regelmatig",
+    "logeren_incidenteel",
+]
+TlvSituation = Literal[
+    "verwijzing",
+    "eerste_inschrijving",
+    "vanuit_buitenland",
+    "verlenging",
+    "overstap_met_tlv",
+    "residentiele_plaatsing",
 ]
 
 _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -99,8 +127,8 @@ class Child(BaseModel):
     )
     verblijf: bool | None = Field(
         None,
-        description="Verblijft de jeugdige bij een jeugdhulpaanbieder, pleegouder, gezinshuis, JJI "
-        "of in beschermd wonen (Jeugdwet art. 1.1, woonplaats 2°)?",
+        description="Verblijft de jeugdige bij een jeugdhulpaanbieder, pleegouder, gezinshuis, JJI, in de "
+        "opvang of beschermd wonen, of logeert hij regelmatig terugkerend (Jeugdwet art. 1.1, woonplaats 2°)?",
     )
     brp_gemeente_voor_verblijf: Name | None = Field(
         None, description="Gemeente van het BRP-woonadres direct voor het (aaneengesloten) verblijf."
@@ -118,6 +146,50 @@ class Child(BaseModel):
     wlz_indicatie: bool | None = Field(None, description="Heeft de jeugdige een Wlz-indicatie (CIZ)?")
     zorgverzekeraar: Name | None = None
     zorgkantoor: Name | None = None
+    briefadres: bool | None = Field(
+        None, description="Staat de jeugdige in de BRP alleen op een briefadres (geen woonadres)?"
+    )
+    vorige_brp_gemeente: Name | None = Field(
+        None, description="Gemeente van het BRP-woonadres vóór de laatste verhuizing."
+    )
+    brp_inschrijfdatum: IsoDate | None = Field(
+        None, description="Datum waarop de inschrijving op het huidige BRP-woonadres (brp_gemeente) ingaat."
+    )
+    soort_verblijf: StayKind | None = Field(
+        None, description="Soort verblijf; regelmatig terugkerend logeren telt als verblijf, incidenteel logeren niet."
+    )
+    gezag: Authority | None = Field(
+        None,
+        description="Wie het gezag heeft (voor het woonplaatsbeginsel vóór 2022): beide ouders, één ouder, "
+        "een voogd, of niemand omdat de jeugdige meerderjarig is.",
+    )
+    gemeente_ouder_met_gezag: Name | None = Field(
+        None, description="Woonplaats (gemeente) van de ouder of ouders met gezag."
+    )
+    ouders_wonen_apart: bool | None = Field(
+        None, description="Wonen de ouders met gezamenlijk gezag apart?"
+    )
+    hoofdverblijf_gemeente: Name | None = Field(
+        None, description="Gemeente van de ouder bij wie de jeugdige zijn hoofdverblijf heeft (rechter of ouders)."
+    )
+    alleen_psychische_stoornis: bool | None = Field(
+        None, description="Is de zorgbehoefte uitsluitend het gevolg van een psychische stoornis?"
+    )
+    swv_woonregio: Name | None = Field(
+        None, description="Samenwerkingsverband van de regio waar de leerling woont."
+    )
+    swv_tlv: Name | None = Field(
+        None, description="Samenwerkingsverband dat de geldende toelaatbaarheidsverklaring afgaf."
+    )
+    co_ouderschap: bool | None = Field(
+        None, description="Woont de jeugdige bij co-ouderschap afwisselend bij beide ouders (twee woningen)?"
+    )
+    verblijfsgemeente_andere_ouder: Name | None = Field(
+        None, description="Bij co-ouderschap: gemeente waar de jeugdige bij de andere ouder feitelijk woont."
+    )
+    dagen_bij_andere_ouder: Annotated[int, Field(ge=0, le=7)] | None = Field(
+        None, description="Bij co-ouderschap: dagen per week bij de andere ouder (0–7)."
+    )
 
 
 class School(BaseModel):
@@ -129,6 +201,9 @@ class School(BaseModel):
     soort: SchoolKind | None = None
     samenwerkingsverband: Name | None = None
     bestuur: Name | None = Field(None, description="Het bevoegd gezag (schoolbestuur).")
+    swv_verwijzende_school: Name | None = Field(
+        None, description="Samenwerkingsverband van de school die de leerling voor een TLV verwijst."
+    )
 
 
 class Need(BaseModel):
@@ -147,6 +222,18 @@ class Need(BaseModel):
         None, description="Is de hulp primair gericht op het kunnen volgen van onderwijs?"
     )
     aangemeld_via: Referrer | None = None
+    verlengde_jeugdhulp: bool | None = Field(
+        None, description="Gaat het om verlengde jeugdhulp (Jeugdwet) voor een jeugdige van 18 jaar of ouder?"
+    )
+    medisch_doel: bool | None = Field(
+        None, description="Heeft de logopedie een medisch doel (Zvw)?"
+    )
+    dyslexiedossier_compleet: bool | None = Field(
+        None, description="Is het leerlingdossier voor een vermoeden van ernstige enkelvoudige dyslexie compleet?"
+    )
+    tlv_situatie: TlvSituation | None = Field(
+        None, description="In welke situatie wordt de toelaatbaarheidsverklaring (TLV) gevraagd?"
+    )
 
 
 class Case(BaseModel):
@@ -275,5 +362,12 @@ def parse_case(data: object, *, source: str = "") -> Case:
                     message += f"; did you mean {close[0]!r}?"
             elif item["type"] == "missing":
                 message = "missing"
+            elif item["type"] == "literal_error":
+                # pydantic lists every allowed value in the message and we do in "expected": say it once
+                message = f"unknown value {item['input']!r}"
+                allowed = CASE_FIELDS[path].values if path in CASE_FIELDS else ()
+                close = difflib.get_close_matches(str(item["input"]), allowed, n=1)
+                if close:
+                    message += f" (did you mean {close[0]!r}?)"
             problems.append(CaseProblem(path, message, _expected_text(item)))
         raise CaseError(problems, source=source) from None

@@ -106,20 +106,51 @@ class Engine:
             case = parse_case(case)
         child = case.kind
         updates: dict[str, Any] = {}
-        note = ""
-        if child.brp_gemeente is None and child.postcode is not None:
-            municipality = self.postcodes.lookup(child.postcode)
-            if municipality is not None:
-                updates["brp_gemeente"] = municipality
-                note = f"De BRP-gemeente {municipality} is afgeleid uit postcode {child.postcode}."
+        notes: list[str] = []
+        current = child.brp_gemeente
+        if current is None and child.postcode is not None:
+            current = self.postcodes.lookup(child.postcode)
+            if current is not None:
+                updates["brp_gemeente"] = current
+                notes.append(f"De BRP-gemeente {current} is afgeleid uit postcode {child.postcode}.")
             else:
-                note = f"Postcode {child.postcode} staat niet in de postcodetabel; de BRP-gemeente is onbekend."
-        if child.brp_woonadres is None and (child.brp_gemeente or updates.get("brp_gemeente")):
-            # brp_gemeente is documented as the municipality of the BRP woonadres
-            updates["brp_woonadres"] = True
+                notes.append(f"Postcode {child.postcode} staat niet in de postcodetabel; de BRP-gemeente is onbekend.")
+        at_peildatum = current
+        moved_on = child.brp_inschrijfdatum
+        if moved_on is not None and case.peildatum < moved_on:
+            # a move counts from the day it is registered in the BRP: before that, the previous
+            # municipality is the BRP municipality (docs/case.md)
+            at_peildatum = child.vorige_brp_gemeente
+            updates["brp_gemeente"] = at_peildatum
+            where = f" in {current}" if current else ""
+            if at_peildatum is not None:
+                notes.append(
+                    f"De inschrijving op het nieuwe BRP-woonadres{where} gaat pas in op {moved_on}, na de peildatum; "
+                    f"op de peildatum is {at_peildatum} de BRP-gemeente."
+                )
+            else:
+                notes.append(
+                    f"De inschrijving op het nieuwe BRP-woonadres{where} gaat pas in op {moved_on}, na de peildatum; "
+                    "de BRP-gemeente op de peildatum (kind.vorige_brp_gemeente) is onbekend."
+                )
+        elif moved_on is not None and current is not None and child.vorige_brp_gemeente is not None:
+            notes.append(
+                f"De jeugdige is verhuisd van {child.vorige_brp_gemeente} naar {current}; vanaf de inschrijving in de "
+                f"BRP op {moved_on} is {current} de BRP-gemeente."
+            )
+        if child.brp_woonadres is None:
+            if child.briefadres:
+                # a briefadres is not a woonadres (docs/case.md)
+                updates["brp_woonadres"] = False
+            elif current is not None or at_peildatum is not None:
+                # brp_gemeente is documented as the municipality of the BRP woonadres
+                updates["brp_woonadres"] = True
+        if child.verblijf is None and child.soort_verblijf is not None:
+            # every kind of stay is verblijf, except respite that does not recur regularly
+            updates["verblijf"] = child.soort_verblijf != "logeren_incidenteel"
         if updates:
             case = case.model_copy(update={"kind": child.model_copy(update=updates)})
-        return case, note
+        return case, " ".join(notes)
 
     def match(self, case: Case) -> Truth:
         """Run the case through durable: which rules and party sources hold, and which may hold."""
