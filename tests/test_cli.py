@@ -120,3 +120,13 @@ def test_schema_is_a_json_schema_of_the_rule_format(tmp_path: Path):
 def test_usage_errors_exit_2():
     assert run()[0] == 2
     assert run("decide")[0] == 2
+
+
+def test_decide_a_shared_cost_lists_every_payer_with_its_exact_share():
+    code, out, _ = run("decide", str(ROOT / "examples" / "leerlingenvervoer-co-ouderschap.yaml"))
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "Besluit: gedeelde kosten",
+        "  - gemeente Schiedam: 57,14% (4/7)",
+        "  - gemeente Maassluis: 42,86% (3/7)",
+    ]

@@ -158,8 +158,6 @@ def _split_framework(tmp_path: Path, parts: str = SPLIT_FUNDER) -> Path:
     return write(tmp_path, "kader.yaml", text.replace("expect: {funder: gemeente}", "expect: {funder: vervoer}"))
 
 
-@pytest.mark.skipif("kind.dagen_bij_andere_ouder" not in __import__("wiebetaalt.case").case.CASE_FIELDS,
-                    reason="the co-parenting facts are not in the case model yet")
 def test_a_split_by_case_numbers_takes_the_remainder_and_asks_for_a_missing_weight(tmp_path: Path):
     framework = load_framework(_split_framework(tmp_path))
     base = {"peildatum": "2025-03-01", "kind": {"brp_gemeente": "Delft"}, "hulpvraag": {"soort": "jeugdhulp"}}

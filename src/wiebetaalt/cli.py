@@ -22,7 +22,7 @@ from .errors import CaseError, EvaluationError, FrameworkError, Problem
 from .examples import ExampleResult, run_examples, share_text
 from .loader import check_framework, load_framework, rule_files
 from .model import framework_json_schema, parse_share
-from .outcome import Decision, Escalation, EscalationReason, Outcome
+from .outcome import Decision, Escalation, EscalationReason, Outcome, format_share
 from .postcode import PostcodeTable, PostcodeTableError
 
 DEFAULT_FRAMEWORK = Path("rules/landelijk.yaml")
@@ -156,7 +156,11 @@ def format_outcome(outcome: Outcome) -> str:
     """An outcome as Dutch text for a terminal."""
     lines: list[str] = []
     if isinstance(outcome, Decision):
-        lines.append(f"Besluit: {outcome.entity} betaalt")
+        if len(outcome.shares) > 1:
+            lines.append("Besluit: gedeelde kosten")
+            lines.extend(f"  - {share.entity}: {format_share(share.fraction)}" for share in outcome.shares)
+        else:
+            lines.append(f"Besluit: {outcome.entity} betaalt")
         lines.append(f"Betaler: {outcome.funder_name} [{outcome.funder}]")
         lines.append(f"Regels: {', '.join(outcome.rules)}")
         if outcome.overridden:
