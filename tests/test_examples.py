@@ -392,3 +392,12 @@ def test_share_text_is_exact_and_reads_back(numerator, denominator):
 ])
 def test_share_text(fraction, text):
     assert share_text(fraction) == text
+
+
+def test_an_example_can_expect_the_route_of_its_escalation():
+    framework = load_framework(ROOT / "rules" / "regio" / "waterweg.yaml")
+    with Engine(framework) as engine:
+        outcome = engine.decide({"peildatum": "2025-11-01", "hulpvraag": {"soort": "thuiszittertraject"}})
+    assert check_example(Expectation(escalation="grey_zone", route="waterweg-escalatietafel"), outcome) == []
+    assert check_example(Expectation(escalation="grey_zone", route="regionale-tafel"), outcome) == [
+        "route: verwacht regionale-tafel, uitkomst waterweg-escalatietafel"]

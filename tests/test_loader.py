@@ -271,7 +271,7 @@ def test_rule_files_finds_yaml_and_yml_recursively(tmp_path: Path):
     assert found == sorted(found)
     # A file named directly is taken as given, whatever its name.
     assert rule_files([single, tmp_path / "sub"]) == [single, tmp_path / "sub/c.yaml", tmp_path / "sub/deeper/d.yml"]
-    assert rule_files([RULES]) == [RULES / "landelijk.yaml"]
+    assert rule_files([RULES]) == [RULES / "landelijk.yaml", RULES / "regio" / "heuvelland.yaml", RULES / "regio" / "waterweg.yaml"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,3 +347,13 @@ def test_an_id_that_is_too_long_is_an_invalid_value_not_a_wrong_type(tmp_path: P
 def test_a_date_in_another_iso_form_is_refused(tmp_path: Path):
     path = variant(tmp_path, ("eq: jeugdhulp}\n", "eq: jeugdhulp}\n    valid_from: '20150101'\n"))
     assert [p.code for p in check_framework(path)] == ["invalid-date"]
+
+
+def test_an_example_route_must_exist_and_belong_to_an_escalation(tmp_path: Path):
+    unknown = variant(tmp_path, ("expect: {funder: gemeente}", "expect: {escalation: grey_zone, route: tafl}"))
+    (problem,) = check_framework(unknown)
+    assert (problem.line, problem.code) == (33, "unknown-route") and "did you mean 'tafel'" in problem.hint
+    decided = variant(tmp_path, ("expect: {funder: gemeente}", "expect: {funder: gemeente, route: tafel}"),
+                      name="besluit.yaml")
+    (problem,) = check_framework(decided)
+    assert problem.code == "example-expectation" and "only an escalation has a route" in problem.message

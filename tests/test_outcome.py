@@ -124,6 +124,17 @@ def test_two_funders_of_one_stelsel_conflict_and_name_both_rules():
     assert outcome.route.id == "gc"
 
 
+def test_the_route_is_that_of_the_highest_law_involved_or_the_frameworks_own_table():
+    wlz = rule("wlz", domain="wlz", funder="kantoor", when={"field": "kind.wlz_indicatie", "eq": True})
+    woonplaats = rule("jw", when={"field": "kind.brp_woonadres", "eq": True}, route="gc")
+    open_both = resolve(framework(wlz, woonplaats), CASE, truth(set(), {"wlz", "jw"}))
+    assert isinstance(open_both, Escalation) and open_both.reason is EscalationReason.MISSING_FACTS
+    # the open Wlz question names no route, so it goes to the table, not to the woonplaats commission
+    assert open_both.rules == ("wlz", "jw") and open_both.route.id == "tafel"
+    only_jeugdwet = resolve(framework(wlz, woonplaats), CASE, truth(set(), {"jw"}))
+    assert isinstance(only_jeugdwet, Escalation) and only_jeugdwet.route.id == "gc"
+
+
 def test_two_rules_naming_the_same_funder_agree():
     outcome = resolve(framework(rule("a"), rule("b")), CASE, truth({"a", "b"}))
     assert isinstance(outcome, Decision) and outcome.rules == ("a", "b")

@@ -281,6 +281,9 @@ EXPECT = {
     "neither": ({"rules": ["jeugdhulp"]}, False),
     "both null": ({"funder": None, "escalation": None}, False),
     "unknown missing fact": ({"escalation": "missing_facts", "missing_facts": ["kind.verblijven"]}, False),
+    "escalation with its route": ({"escalation": "no_rule", "route": "tafel"}, True),
+    "decision with a route": ({"funder": "gemeente", "route": "tafel"}, False),
+    "decision with a null route": ({"funder": "gemeente", "route": None}, True),
 }
 
 

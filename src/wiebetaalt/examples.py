@@ -80,7 +80,7 @@ def check_example(expect: Expectation, outcome: Outcome) -> list[str]:
     the same parties as the outcome; ``missing_facts`` and ``rules`` must match in order;
     ``legal_basis`` must occur in one of the outcome's citations. When the outcome is of the other
     kind (a decision where an escalation was expected, or the reverse), only that is reported of
-    ``funder``/``entity``/``shares`` or ``escalation``/``missing_facts``; ``rules`` and
+    ``funder``/``entity``/``shares`` or ``escalation``/``missing_facts``/``route``; ``rules`` and
     ``legal_basis`` are still compared.
     """
     found: list[str] = []
@@ -120,6 +120,8 @@ def _status_fields(expect: Expectation, outcome: Outcome) -> list[str]:
     facts = list(outcome.missing_facts) if isinstance(outcome, Escalation) else []
     if expect.missing_facts is not None and facts != expect.missing_facts:
         found.append(f"missing_facts: verwacht {_listed(expect.missing_facts)}, uitkomst {_listed(facts)}")
+    if expect.route is not None and isinstance(outcome, Escalation) and outcome.route.id != expect.route:
+        found.append(f"route: verwacht {expect.route}, uitkomst {outcome.route.id}")
     return found
 
 

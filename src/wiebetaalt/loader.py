@@ -464,7 +464,7 @@ class _Checker:
             self.placeholders(path + ("explanation",), rule.get("explanation"))
         self.override_cycles(rules)
         for path, example in self.items("examples"):
-            self.example(path, example, funders, rules)
+            self.example(path, example, funders, rules, routes)
         return self.problems
 
     def split(self, path: Path, split: Any, funders: dict[str, Path], split_funders: set[Any]) -> None:
@@ -604,7 +604,8 @@ class _Checker:
                     trail.append(nxt)
                     stack.append(iter(graph[nxt]))
 
-    def example(self, path: Path, example: dict[str, Any], funders: dict[str, Path], rules: dict[str, Path]) -> None:
+    def example(self, path: Path, example: dict[str, Any], funders: dict[str, Path], rules: dict[str, Path],
+                routes: dict[str, Path]) -> None:
         case = example.get("case")
         if isinstance(case, dict):
             try:
@@ -620,6 +621,7 @@ class _Checker:
         if not isinstance(expect, dict):
             return
         self.reference(path + ("expect", "funder"), expect.get("funder"), funders, "funder", "unknown-funder")
+        self.reference(path + ("expect", "route"), expect.get("route"), routes, "route", "unknown-route")
         expected_rules = expect.get("rules")
         for i, rule_id in enumerate(expected_rules if isinstance(expected_rules, list) else []):
             self.reference(path + ("expect", "rules", i), rule_id, rules, "rule", "unknown-rule")

@@ -288,6 +288,7 @@ class Expectation(BaseModel):
     entity: Text | None = None
     escalation: EscalationReasonName | None = None
     missing_facts: list[str] | None = None
+    route: Identifier | None = Field(None, description="De route waarlangs de escalatie gaat.")
     rules: list[Identifier] | None = None
     legal_basis: Text | None = Field(None, description="Een citaat dat in de rechtsgrond van de uitkomst staat.")
     shares: dict[str, ShareText] | None = Field(
@@ -298,6 +299,8 @@ class Expectation(BaseModel):
     def _decision_or_escalation(self) -> Expectation:
         if (self.funder is None) == (self.escalation is None):
             raise PydanticCustomError("example-expectation", "an expectation names exactly one of funder or escalation")
+        if self.route is not None and self.escalation is None:
+            raise PydanticCustomError("example-expectation", "only an escalation has a route")
         return self
 
 
@@ -392,6 +395,7 @@ def framework_json_schema() -> dict[str, Any]:
     # operators left null do not count (Atom.operators), so the others may still be written as null
     defs["Atom"]["oneOf"] = _exactly_one_of(OPERATORS)
     defs["Expectation"]["oneOf"] = _exactly_one_of(("funder", "escalation"))
+    defs["Expectation"]["oneOf"][0]["properties"]["route"] = {"type": "null"}  # only an escalation has a route
     defs["Rule"].update(copy.deepcopy(_RULE_OUTCOME))
     schema["properties"]["precedence"]["uniqueItems"] = True  # the loader: duplicate-id
     # the loader refuses other field names (unknown-field, wrong-value-type); listing them lets an

@@ -295,9 +295,15 @@ class _Policy:
         self.overriders = resolver.overriders_at(self.rules) if resolver.versions else resolver.overriders
 
     def route(self, rules: Iterable[Rule]) -> Route:
-        for rule in rules:
-            if rule.route:
-                return self.fw.route(rule.route)
+        # The highest law involved decides where the dispute goes: a route named by one of its rules,
+        # else the framework's own table (which a regional overlay replaces with its own). A route
+        # of a lower law would send, say, an open Wlz question to a woonplaats commission.
+        rules = list(rules)
+        if rules:
+            top = min(self.rank.get(rule.domain, len(self.rank)) for rule in rules)
+            for rule in rules:
+                if rule.route and self.rank.get(rule.domain, len(self.rank)) == top:
+                    return self.fw.route(rule.route)
         return self.fw.route(self.fw.default_route)
 
     def resolve(self) -> Outcome:
