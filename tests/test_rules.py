@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import RULES
+from conftest import ROOT, RULES
 from wiebetaalt import Decision, Engine, check_example, load_framework
 from wiebetaalt._yaml import read_yaml
 from wiebetaalt.loader import rule_files
@@ -75,3 +75,20 @@ def test_example(path, index):
     outcome = _engine(path).decide(example.case)
     mismatches = check_example(example.expect, outcome)
     assert not mismatches, "\n".join([*mismatches, f"uitkomst: {outcome.to_dict()}"])
+
+
+def test_the_same_facts_in_2021_and_2023_get_the_answer_of_their_own_law():
+    import yaml
+
+    engine = _engine(RULES / "landelijk.yaml")
+    cases = {year: yaml.safe_load((ROOT / "examples" / f"pleegzorg-{year}.yaml").read_text(encoding="utf-8"))
+             for year in (2021, 2023)}
+    # the same child, the same stay: only the peildatum differs
+    assert {k: v for k, v in cases[2021].items() if k != "peildatum"} == {
+        k: v for k, v in cases[2023].items() if k != "peildatum"}
+    old, new = engine.decide(cases[2021]), engine.decide(cases[2023])
+    assert isinstance(old, Decision) and isinstance(new, Decision)
+    # before 2022 a ward lives where it actually stays; from 2022 the BRP municipality before the stay
+    assert (old.entity, new.entity) == ("gemeente Schiedam", "gemeente Rotterdam")
+    assert any("(oud)" in b.citation for b in old.legal_basis)
+    assert any("onder 2°" in b.citation for b in new.legal_basis)
