@@ -69,11 +69,13 @@ def test_a_fact_is_retracted_after_every_decision_so_memory_stays_flat(engine):
 @settings(max_examples=3, suppress_health_check=[HealthCheck.large_base_example, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(raw_cases(), min_size=30, max_size=60))
 def test_threads_sharing_one_engine_get_the_serial_answers(engine, cases):
-    serial = [engine.decide(c) for c in cases]
+    # settling a missing-facts escalation decides the case again many times: a few cases do that,
+    # the bulk exercises the shared session
+    serial = [engine.decide(c, settle=False) for c in cases] * 5 + [engine.decide(c) for c in cases[:3]]
     results: dict[int, list] = {}
 
     def work(n: int) -> None:
-        results[n] = [engine.decide(c) for c in cases * 5]
+        results[n] = [engine.decide(c, settle=False) for c in cases * 5] + [engine.decide(c) for c in cases[:3]]
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
     for t in threads:
@@ -81,7 +83,7 @@ def test_threads_sharing_one_engine_get_the_serial_answers(engine, cases):
     for t in threads:
         t.join()
     for n in range(4):
-        assert results[n] == serial * 5
+        assert results[n] == serial
 
 
 def test_a_closed_engine_refuses_to_decide(national):

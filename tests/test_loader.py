@@ -215,7 +215,7 @@ def test_unknown_key_names_the_closest_key_and_all_allowed_keys():
     assert problem.message == "unknown key 'titel'"
     assert problem.hint == (
         "did you mean 'title'? allowed: valid_from, valid_to, id, title, domain, when, funder, grey_zone, "
-        "suggested_funder, overrides, route, legal_basis, explanation"
+        "suggested_funder, overrides, route, interim_funder, legal_basis, explanation"
     )
     assert problem.path == ("rules", 0, "titel")
 

@@ -56,7 +56,7 @@ def test_durable_agrees_with_the_reference_interpreter(engine, raw):
     case = engine.prepare(raw)
     expected = reference_truth(engine.framework, case)
     assert engine.match(case) == expected
-    decided, reference = engine.decide(raw), resolve(engine.framework, case, expected)
+    decided, reference = engine.decide(raw, settle=False), resolve(engine.framework, case, expected)
     # the engine adds a note on what it derived (a postcode's municipality) to the explanation
     assert dataclasses.replace(decided, explanation="") == dataclasses.replace(reference, explanation="")
     assert decided.explanation.startswith(reference.explanation)

@@ -1,4 +1,4 @@
-"""The command line: ``wiebetaalt check``, ``decide``, ``test`` and ``schema``.
+"""The command line: ``wiebetaalt check``, ``decide``, ``test``, ``analyse`` and ``schema``.
 
 Thin by design: parse arguments, call the public API, format, return an exit code. Exit codes:
 0 success (clean framework, a decision, every example passes), 1 findings (problems in a framework,
@@ -13,15 +13,18 @@ import json
 import sys
 import textwrap
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from ._yaml import read_yaml
+from .ask import ask
+from .analyse import DEFAULT_BUDGET, analyse, format_analysis
 from .case import Case, parse_case
 from .engine import Engine
 from .errors import CaseError, EvaluationError, FrameworkError, Problem
 from .examples import ExampleResult, run_examples, share_text
 from .loader import check_framework, load_framework, rule_files
-from .model import framework_json_schema, parse_share
+from .model import Framework, framework_json_schema, parse_share
 from .outcome import Decision, Escalation, EscalationReason, Outcome, format_share
 from .postcode import PostcodeTable, PostcodeTableError
 
@@ -46,10 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     decide.add_argument("--framework", type=Path, default=DEFAULT_FRAMEWORK, help=f"rule file (default {DEFAULT_FRAMEWORK})")
     decide.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
     decide.add_argument("--json", action="store_true", help="the outcome as JSON")
+    decide.add_argument("--ask", action="store_true",
+                        help="ask (in Dutch, on standard input) for the facts still needed, then decide")
     test = commands.add_parser("test", help="run the examples in rule files, show each failure")
     test.add_argument("paths", nargs="+", type=Path, help="rule files or folders of them")
     test.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
     test.add_argument("--json", action="store_true", help="the results as JSON")
+    analyse_ = commands.add_parser("analyse", help="map every kind of case of rule files: gaps, conflicts, grey zones, dead rules")
+    analyse_.add_argument("paths", nargs="+", type=Path, help="rule files or folders of them")
+    analyse_.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
+                          help=f"most decisions to explore before sampling instead (default {DEFAULT_BUDGET})")
+    analyse_.add_argument("--json", action="store_true", help="the map as JSON")
     schema = commands.add_parser("schema", help="print the JSON Schema of rule files, for editors")
     schema.add_argument("-o", "--output", type=Path, help="write it to a file instead")
     return parser
@@ -68,6 +78,8 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
         return _decide(args, out, err)
     if args.command == "test":
         return _test(args, out, err)
+    if args.command == "analyse":
+        return _analyse(args, out, err)
     text = json.dumps(framework_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -137,7 +149,11 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     try:
         with Engine(framework, postcodes=postcodes) as engine:
-            outcome = engine.decide(case)
+            if args.ask:
+                outcome = ask(engine, case, _reader(out), lambda line: out.write(f"{line}\n"))
+                out.write("\n")
+            else:
+                outcome = engine.decide(case)
     except EvaluationError as error:
         err.write(f"{args.case}: the engine failed, no outcome: {error}\n")
         return 2
@@ -146,6 +162,20 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(format_outcome(outcome))
     return 0 if isinstance(outcome, Decision) else 1
+
+
+def _reader(out: TextIO) -> Callable[[str], str]:
+    """Read one answer from standard input; the end of the input counts as no answer."""
+    def read(prompt: str) -> str:
+        out.write(prompt)
+        out.flush()
+        line = sys.stdin.readline()
+        if not line or not sys.stdin.isatty():
+            # a terminal echoes what is typed; answers from a file or pipe are shown here instead
+            out.write(f"{line.rstrip(chr(10))}\n")
+        return line.rstrip("\n")
+
+    return read
 
 
 def _wrap(text: str) -> str:
@@ -169,10 +199,19 @@ def format_outcome(outcome: Outcome) -> str:
         assert isinstance(outcome, Escalation)
         lines.append(f"Escalatie: {_REASON_NAMES[outcome.reason]} [{outcome.reason.value}]")
         lines.append(f"Naar: {outcome.route.name}" + (f" <{outcome.route.url}>" if outcome.route.url else ""))
+        if outcome.route.contact:
+            lines.append(f"Aanmelden via: {outcome.route.contact}")
+        if outcome.route.deadline:
+            lines.append(f"Termijn: {outcome.route.deadline}")
         for candidate in outcome.candidates:
             lines.append(f"Kandidaat: {candidate.entity or candidate.funder} (regel {candidate.rule})")
         if outcome.missing_facts:
             lines.append(f"Ontbrekende feiten: {', '.join(outcome.missing_facts)}")
+        if outcome.settling_facts:
+            lines.append(f"Beslissend zijn: {', '.join(outcome.settling_facts)}")
+        if outcome.answers:
+            lines.append("Wat een antwoord oplevert:")
+            lines.extend(f"  - {a.field} = {a.label}: {a.result}" for a in outcome.answers)
         lines.append(f"Betaalt in de tussentijd: {outcome.interim_funder or 'niet vastgelegd in het kader'}")
     if outcome.legal_basis:
         lines.append("Rechtsgrond:")
@@ -202,16 +241,10 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in files:
         report: dict[str, Any] = {"file": str(path), "loaded": False, "problems": [], "error": None, "examples": []}
         reports.append(report)
-        try:
-            framework = load_framework(path)
-        except FrameworkError as error:
+        framework = _load_reported(path, report, args.json, out, "de voorbeelden zijn niet uitgevoerd")
+        if framework is None:
             unusable = True
-            report["problems"] = [_problem_dict(p) for p in error.problems]
-            if not args.json:
-                out.writelines(f"{problem}\n" for problem in error.problems)
-                out.write(f"{path}: laadt niet, de voorbeelden zijn niet uitgevoerd; zie `wiebetaalt check`\n")
             continue
-        report["loaded"] = True
         try:
             with Engine(framework, postcodes=postcodes) as engine:
                 results = run_examples(framework, engine)
@@ -236,6 +269,64 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if unusable:
         return 2
     return 1 if failed else 0
+
+
+def _load_reported(path: Path, report: dict[str, Any], as_json: bool, out: TextIO, skipped: str) -> Framework | None:
+    """Load one file of a multi-file command; a file that does not load is reported, the rest go on."""
+    try:
+        framework = load_framework(path)
+    except FrameworkError as error:
+        report["problems"] = [_problem_dict(p) for p in error.problems]
+        if not as_json:
+            out.writelines(f"{problem}\n" for problem in error.problems)
+            out.write(f"{path}: laadt niet, {skipped}; zie `wiebetaalt check`\n")
+        return None
+    report["loaded"] = True
+    return framework
+
+
+def _analyse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.budget < 1:
+        err.write("--budget moet minstens 1 zijn\n")
+        return 2
+    absent = [path for path in args.paths if not path.exists()]
+    for path in absent:
+        err.write(f"{path}: bestaat niet (geen bestand of map)\n")
+    files = rule_files(path for path in args.paths if path.exists())
+    unusable = bool(absent) or not files
+    findings = False
+    reports: list[dict[str, Any]] = []
+    seconds, analysed = 0.0, 0
+    for number, path in enumerate(files):
+        report: dict[str, Any] = {"file": str(path), "loaded": False, "problems": [], "error": None}
+        reports.append(report)
+        framework = _load_reported(path, report, args.json, out, "niet geanalyseerd")
+        if framework is None:
+            unusable = True
+            continue
+        try:
+            analysis = analyse(framework, budget=args.budget)
+        except (EvaluationError, CaseError) as error:
+            unusable = True
+            report["error"] = f"niet geanalyseerd: {error}"
+            if not args.json:
+                out.write(f"{path}: niet geanalyseerd: {error}\n")
+            continue
+        findings = findings or analysis.findings
+        seconds, analysed = seconds + analysis.seconds, analysed + 1
+        report.update(analysis.to_dict())
+        if not args.json:
+            out.write(("\n" if number else "") + format_analysis(analysis, str(path)))
+    if args.json:
+        out.write(json.dumps({"files": reports}, indent=2, ensure_ascii=False) + "\n")
+    # the time goes to standard error, so that the map itself is the same on every run
+    if files:
+        err.write(f"{analysed} kader(s) geanalyseerd in {seconds:.1f} s\n".replace(".", ","))
+    if not files and not absent:
+        err.write("geen regelbestanden gevonden (*.yaml, *.yml)\n")
+    if unusable:
+        return 2
+    return 1 if findings else 0
 
 
 def format_file_results(file: str, results: list[ExampleResult]) -> str:

@@ -25,7 +25,8 @@ from .case import Case, parse_case
 from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
 from .errors import CaseError, EvaluationError
 from .model import Framework
-from .outcome import Outcome, Resolver, Truth
+from .ask import settle as settle_facts
+from .outcome import Escalation, EscalationReason, Outcome, Resolver, Truth
 from .postcode import PostcodeTable, bundled_postcodes
 
 try:  # orjson halves the cost of the JSON that crosses into durable; plain json works too
@@ -201,8 +202,12 @@ class Engine:
             pass
         self._sid = f"s{next(self._sessions)}"
 
-    def decide(self, case: Case | Mapping[str, Any]) -> Outcome:
+    def decide(self, case: Case | Mapping[str, Any], *, settle: bool = True) -> Outcome:
         """Decide one case.
+
+        A missing-facts escalation also names the smallest set of facts whose answers settle the
+        case and what each answer would lead to (:func:`wiebetaalt.ask.settle`); that decides the
+        case again for every answer, so ``settle=False`` leaves it out where only the outcome counts.
 
         Returns:
             a :class:`~wiebetaalt.outcome.Decision` or an :class:`~wiebetaalt.outcome.Escalation`.
@@ -215,6 +220,15 @@ class Engine:
         outcome = self._resolver.resolve(prepared, self.match(prepared))
         if note:
             outcome = dataclasses.replace(outcome, explanation=f"{outcome.explanation} {note}")
+        if settle and isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS:
+            facts, answers = settle_facts(self, prepared, outcome)
+            outcome = dataclasses.replace(outcome, settling_facts=facts, answers=answers)
+            if facts:
+                outcome = dataclasses.replace(
+                    outcome,
+                    explanation=f"{outcome.explanation} Met antwoord op {', '.join(facts)} is de casus in elk "
+                    "geval beslist of duidelijk naar wie hij gaat.",
+                )
         return outcome
 
     def decide_many(self, cases: Iterable[Case | Mapping[str, Any]]) -> Iterator[Outcome | CaseError]:

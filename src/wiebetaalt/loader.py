@@ -432,6 +432,8 @@ class _Checker:
         if len(set(domains)) != len(domains):
             self.problem(("precedence",), "duplicate-id", "a domain appears twice in precedence")
         self.reference(("default_route",), self.data.get("default_route"), routes, "route", "unknown-route")
+        for path, route in self.items("routes"):
+            self.reference(path + ("interim_funder",), route.get("interim_funder"), funders, "funder", "unknown-funder")
         sources: dict[str, Path] = {}
         split_funders = {f.get("id") for _, f in self.items("funders") if f.get("split") is not None}
         for path, funder in self.items("funders"):
@@ -456,6 +458,7 @@ class _Checker:
             self.reference(path + ("funder",), rule.get("funder"), funders, "funder", "unknown-funder")
             self.reference(path + ("suggested_funder",), rule.get("suggested_funder"), funders, "funder", "unknown-funder")
             self.reference(path + ("route",), rule.get("route"), routes, "route", "unknown-route")
+            self.reference(path + ("interim_funder",), rule.get("interim_funder"), funders, "funder", "unknown-funder")
             overrides = rule.get("overrides")
             for i, target in enumerate(overrides if isinstance(overrides, list) else []):
                 self.reference(path + ("overrides", i), target, rules, "rule", "unknown-rule")

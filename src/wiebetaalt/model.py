@@ -237,6 +237,13 @@ class Route(BaseModel):
     name: Text
     description: Text
     url: AnyHttpUrl | None = None
+    contact: Text | None = Field(
+        None, description="Wie de casus aanmeldt of wie het aanspreekpunt is (een rol, geen naam)."
+    )
+    deadline: Text | None = Field(None, description="Binnen welke termijn de route beslist, zoals afgesproken.")
+    interim_funder: Identifier | None = Field(
+        None, description="Wie betaalt zolang de route niet beslist heeft, als het kader dat afspreekt."
+    )
 
 
 class Rule(Period):
@@ -251,6 +258,9 @@ class Rule(Period):
     suggested_funder: Identifier | None = None
     overrides: list[Identifier] = []
     route: Identifier | None = None
+    interim_funder: Identifier | None = Field(
+        None, description="Wie betaalt zolang de escalatie loopt, als het kader dat afspreekt (gaat voor op die van de route)."
+    )
     legal_basis: Annotated[list[LegalBasis], Field(min_length=1)]
     explanation: Text
 

@@ -8,6 +8,7 @@ that names the missing facts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import operator
@@ -35,6 +36,7 @@ class EscalationReason(str, enum.Enum):
     MISSING_FACTS = "missing_facts"
 
 
+_NO_INTERIM = "Het kader wijst geen betaler voor de tussentijd aan."
 _REASON_TEXT = {
     EscalationReason.NO_RULE: "Geen regel van het kader is op deze casus van toepassing.",
     EscalationReason.CONFLICT: "Regels van hetzelfde stelsel wijzen verschillende betalers aan en geen regel gaat voor.",
@@ -119,6 +121,26 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class FactAnswer:
+    """What one answer to a missing fact would lead to, the other facts left as they are.
+
+    ``value`` is the answer tried (one of each class of values the framework tells apart);
+    ``label`` says in Dutch which answers it stands for (``7 t/m 17``); ``result`` is the outcome in
+    one Dutch line; ``outcome`` is ``decision`` or the reason of the escalation it would be.
+    """
+
+    field: str
+    value: Any
+    label: str
+    result: str
+    outcome: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "value": self.value, "label": self.label, "result": self.result,
+                "outcome": self.outcome}
+
+
+@dataclass(frozen=True)
 class Escalation:
     """The framework does not settle the case: why, to whom, who pays meanwhile, what is missing."""
 
@@ -130,16 +152,22 @@ class Escalation:
     rules: tuple[str, ...] = ()
     interim_funder: str | None = None
     legal_basis: tuple[LegalBasis, ...] = field(default=())
+    # for missing facts: the smallest set of them whose answers settle the case, and per answer its outcome
+    settling_facts: tuple[str, ...] = ()
+    answers: tuple[FactAnswer, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": "escalation",
             "reason": self.reason.value,
-            "route": {"id": self.route.id, "name": self.route.name, "url": str(self.route.url) if self.route.url else None},
+            "route": {"id": self.route.id, "name": self.route.name, "url": str(self.route.url) if self.route.url else None,
+                      "contact": self.route.contact, "deadline": self.route.deadline},
             "candidates": [{"rule": c.rule, "funder": c.funder, "entity": c.entity} for c in self.candidates],
             "missing_facts": list(self.missing_facts),
             "rules": list(self.rules),
             "interim_funder": self.interim_funder,
+            "settling_facts": list(self.settling_facts),
+            "answers": [answer.to_dict() for answer in self.answers],
             "legal_basis": [{"citation": b.citation, "url": str(b.url)} for b in self.legal_basis],
             "explanation": self.explanation,
         }
@@ -307,6 +335,38 @@ class _Policy:
         return self.fw.route(self.fw.default_route)
 
     def resolve(self) -> Outcome:
+        outcome = self.verdict_with_unknowns()
+        return self.finish(outcome) if isinstance(outcome, Escalation) else outcome
+
+    def finish(self, escalation: Escalation) -> Escalation:
+        """Who pays meanwhile, and how to reach the route, where the framework declares them.
+
+        A rule's own ``interim_funder`` goes before its route's; with neither, nobody is named:
+        no national rule says who pays while a dispute runs (domain.md §3.3), so none is invented.
+        """
+        rules = [self.rules[r] for r in escalation.rules if r in self.rules]
+        interim_id = next((r.interim_funder for r in rules if r.interim_funder), None) or escalation.route.interim_funder
+        text = escalation.explanation
+        interim = None
+        if interim_id is not None and interim_id in self.funders:
+            funder = self.funders[interim_id]
+            found = self.party(funder)
+            if found is not None and found[0] and not found[2]:
+                interim = found[0]
+                sentence = f"In de tussentijd betaalt {interim} ({funder.name}), zoals het kader afspreekt."
+            else:
+                interim = funder.name
+                open_facts = f"; welke partij dat is, hangt af van: {', '.join(found[2])}" if found and found[2] else ""
+                sentence = f"In de tussentijd betaalt de {funder.name[:1].lower()}{funder.name[1:]}, zoals het kader afspreekt{open_facts}."
+            text = text.replace(_NO_INTERIM, sentence) if _NO_INTERIM in text else f"{text} {sentence}"
+        route = escalation.route
+        how = [f"aanmelden via {route.contact}"] if route.contact else []
+        how += [f"termijn: {route.deadline}"] if route.deadline else []
+        if how:
+            text += f" {route.name}: {'; '.join(how)}."
+        return dataclasses.replace(escalation, interim_funder=interim, explanation=text)
+
+    def verdict_with_unknowns(self) -> Outcome:
         holding = [self.rules[r] for r in sorted(self.truth.true & self.rules.keys(), key=self.order.__getitem__)]
         maybe = [self.rules[r] for r in sorted(self.truth.unknown & self.rules.keys(), key=self.order.__getitem__)]
         base = self.settle(holding)
@@ -382,8 +442,7 @@ class _Policy:
             return Escalation(
                 EscalationReason.NO_RULE,
                 route,
-                f"{_REASON_TEXT[EscalationReason.NO_RULE]} Leg de casus voor aan: {route.name}. "
-                "Het kader wijst geen betaler voor de tussentijd aan.",
+                f"{_REASON_TEXT[EscalationReason.NO_RULE]} Leg de casus voor aan: {route.name}. {_NO_INTERIM}",
             )
         grey = [r for r in winners if r.grey_zone]
         if grey:
@@ -400,7 +459,7 @@ class _Policy:
             who = cand.entity or self.funders[cand.funder].name if cand.funder else "geen betaler genoemd"
             label = "voorgestelde betaler" if rule.grey_zone else "betaler"
             parts.append(f"Regel {rule.id} ({rule.title}): {label} {who}. {render(rule.explanation, self.case)}")
-        parts.append(f"Leg de casus voor aan: {route.name}. Het kader wijst geen betaler voor de tussentijd aan.")
+        parts.append(f"Leg de casus voor aan: {route.name}. {_NO_INTERIM}")
         return Escalation(
             reason,
             route,

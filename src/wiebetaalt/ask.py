@@ -1,0 +1,249 @@
+"""Which facts settle a missing-facts escalation, what each answer leads to, and asking for them.
+
+An escalation for missing facts lists every fact the outcome still depends on. A person filling
+in a form wants less: the smallest set of those facts whose answers turn the escalation into an
+answer, and for each fact what every possible answer would lead to. Both are found by deciding the
+case again with the fact filled in, for one value of every class of values the framework tells
+apart (:mod:`wiebetaalt.space`), so what they say holds for every answer, not only the ones tried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from .case import CASE_FIELDS, Case, Child, Need, School, parse_case
+from .errors import CaseError
+from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
+from .space import OTHER_TEXT, field_space
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+#: Filled in for a text field that no condition compares: any value leads to the same outcome.
+ANY_TEXT = "(ingevulde waarde)"
+#: At most this many extra decisions to find the smallest settling set; beyond it, none is named.
+SEARCH_BUDGET = 400
+_SECTIONS: dict[str, type[BaseModel]] = {"kind": Child, "school": School, "hulpvraag": Need}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One fact to ask for: the Dutch question, its kind, the choices (for yes/no and lists)."""
+
+    field: str
+    text: str
+    kind: str
+    choices: tuple[str, ...] = ()
+
+    def parse(self, answer: str) -> Any:
+        """The value an answer typed by a person stands for; raises ValueError with a Dutch message."""
+        answer = answer.strip()
+        if self.kind == "bool":
+            lowered = answer.lower()
+            if lowered in ("ja", "j", "true", "1"):
+                return True
+            if lowered in ("nee", "n", "false", "0"):
+                return False
+            raise ValueError("antwoord ja of nee")
+        if self.kind == "enum":
+            if answer.isdigit() and 1 <= int(answer) <= len(self.choices):
+                return self.choices[int(answer) - 1]
+            if answer in self.choices:
+                return answer
+            raise ValueError(f"kies een nummer van 1 tot en met {len(self.choices)}")
+        if self.kind == "int":
+            try:
+                return int(answer)
+            except ValueError:
+                raise ValueError("antwoord met een heel getal") from None
+        if self.kind == "date":
+            try:
+                return dt.date.fromisoformat(answer).isoformat()
+            except ValueError:
+                raise ValueError("antwoord met een datum JJJJ-MM-DD") from None
+        if not answer:
+            raise ValueError("vul een waarde in")
+        return answer
+
+
+def question(path: str) -> Question:
+    """The question for case field ``path``, worded from the case model's description."""
+    section, name = path.split(".")
+    info = _SECTIONS[section].model_fields[name]
+    ftype = CASE_FIELDS[path]
+    text = info.description or f"Wat is {path}?"
+    if not text.endswith("?"):
+        text = f"{text.rstrip('.')} — wat is {path}?"
+    choices = ("ja", "nee") if ftype.kind == "bool" else tuple(ftype.values)
+    return Question(path, text, ftype.kind, choices)
+
+
+def with_fact(case: Case, path: str, value: Any) -> Case:
+    """``case`` with one fact filled in (validated like any case)."""
+    data = case.model_dump(mode="json", exclude_none=True)
+    section, name = path.split(".")
+    data.setdefault(section, {})[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return parse_case(data)
+
+
+def _candidates(engine: Engine, case: Case, path: str) -> list[tuple[Any, str]]:
+    """(value, label) for one value of every class of values of ``path`` the framework tells apart."""
+    space = field_space(engine.framework, path, case.peildatum)
+    kind = CASE_FIELDS[path].kind
+    if kind == "bool":
+        return [(True, "ja"), (False, "nee")]
+    if kind == "enum":
+        return [(v, str(v)) for v in space.values]
+    if kind == "str":
+        named = [(v, str(v)) for v in space.values if v != OTHER_TEXT]
+        return [*named, (ANY_TEXT, "een andere waarde" if named else "een waarde")]
+    found = []
+    values = list(space.values)
+    for i, value in enumerate(values):
+        if i + 1 == len(values):
+            label = f"{value} of meer" if kind == "int" else f"vanaf {value}"
+        elif kind == "int":
+            last = values[i + 1] - 1
+            label = str(value) if last == value else f"{value} t/m {last}"
+        else:
+            label = f"vóór {values[i + 1]}" if i == 0 else f"{value} t/m {values[i + 1] - dt.timedelta(days=1)}"
+        found.append((value, label))
+    return found
+
+
+def summary(outcome: Outcome, free_text: bool = False) -> str:
+    """One Dutch line for an outcome: who pays, or what kind of escalation and what it still needs."""
+    if isinstance(outcome, Decision):
+        who = outcome.funder_name if free_text and not outcome.shares else outcome.entity
+        return f"{who} betaalt (regel {', '.join(outcome.rules)})"
+    if outcome.reason is EscalationReason.MISSING_FACTS:
+        return f"nog nodig: {', '.join(outcome.missing_facts)}"
+    names = {
+        EscalationReason.NO_RULE: "geen regel",
+        EscalationReason.CONFLICT: "regels spreken elkaar tegen",
+        EscalationReason.GREY_ZONE: "grijs gebied",
+    }
+    rules = f" (regel {', '.join(outcome.rules)})" if outcome.rules else ""
+    return f"escalatie: {names[outcome.reason]}{rules}, naar {outcome.route.name}"
+
+
+def settle(engine: Engine, case: Case, escalation: Escalation) -> tuple[tuple[str, ...], tuple[FactAnswer, ...]]:
+    """The smallest set of facts whose answers settle ``escalation``, and what each answer leads to.
+
+    Settled means: whatever the answers, the outcome is a decision or an escalation of another
+    kind. An answer can make a fact matter that was not listed yet (the municipality before a
+    stay, once it is known there is a stay), so the set is found as the smallest union of facts
+    over all ways of asking one listed fact at a time until every branch is settled. It is empty
+    when that takes more than :data:`SEARCH_BUDGET` decisions; the answers per listed fact are
+    always given.
+    """
+    cache: dict[frozenset[tuple[str, Any]], Outcome] = {}
+
+    def outcome(assignment: frozenset[tuple[str, Any]]) -> Outcome:
+        if assignment not in cache:
+            if len(cache) >= SEARCH_BUDGET:
+                raise _OverBudget
+            changed = case
+            for path, value in sorted(assignment, key=lambda item: item[0]):
+                changed = with_fact(changed, path, value)
+            cache[assignment] = engine.decide(changed, settle=False)
+        return cache[assignment]
+
+    options: dict[str, list[tuple[Any, str]]] = {}
+
+    def values(path: str) -> list[tuple[Any, str]]:
+        if path not in options:
+            options[path] = _candidates(engine, case, path)
+        return options[path]
+
+    def needed(assignment: frozenset[tuple[str, Any]], found: Outcome, depth: int) -> frozenset[str] | None:
+        """The fewest facts that settle every answer from here, or None when none does within reach."""
+        if not (isinstance(found, Escalation) and found.reason is EscalationReason.MISSING_FACTS):
+            return frozenset()
+        if depth == 0:
+            return None
+        best: frozenset[str] | None = None
+        for path in found.missing_facts:
+            union = frozenset({path})
+            for value, _ in values(path):
+                step = assignment | {(path, value)}
+                below = needed(step, outcome(step), depth - 1)
+                if below is None:
+                    break
+                union |= below
+            else:
+                if best is None or len(union) < len(best):
+                    best = union
+        return best
+
+    listed = list(escalation.missing_facts)
+    try:
+        answers = tuple(
+            FactAnswer(path, value.isoformat() if isinstance(value, dt.date) else value, label,
+                       summary(found := outcome(frozenset({(path, value)})), free_text=value == ANY_TEXT),
+                       "decision" if isinstance(found, Decision) else found.reason.value)
+            for path in listed for value, label in values(path)
+        )
+    except _OverBudget:
+        return (), ()
+    try:
+        smallest = needed(frozenset(), escalation, _MAX_DEPTH)
+    except _OverBudget:
+        smallest = None
+    if not smallest:
+        return (), answers
+    ordered = tuple(dict.fromkeys([*(p for p in listed if p in smallest), *sorted(smallest)]))
+    return ordered, tuple(sorted(answers, key=lambda a: a.field not in smallest))
+
+
+class _OverBudget(Exception):
+    """The search for the smallest settling set took more decisions than it may."""
+
+
+_MAX_DEPTH = 10
+
+
+def ask(
+    engine: Engine,
+    case: Case | Mapping[str, Any],
+    read: Callable[[str], str],
+    write: Callable[[str], Any],
+    *,
+    limit: int = 50,
+) -> Outcome:
+    """Decide ``case``, asking for the facts still needed one at a time until it is settled.
+
+    ``read(prompt)`` returns the person's answer (``input`` at a terminal); ``write`` prints. The
+    fact asked first is one of the smallest settling set, so a person answers as few questions as
+    the framework allows. An empty answer stops the asking and returns the outcome so far.
+    """
+    current = case if isinstance(case, Case) else parse_case(case)
+    outcome = engine.decide(current)
+    for _ in range(limit):
+        if not (isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS):
+            break
+        path = (outcome.settling_facts or outcome.missing_facts)[0]
+        asked = question(path)
+        write(f"\n{asked.text}")
+        for number, choice in enumerate(asked.choices if asked.kind == "enum" else (), start=1):
+            write(f"  {number}. {choice}")
+        for answer in outcome.answers:
+            if answer.field == path:
+                write(f"  ({answer.label} → {answer.result})")
+        while True:
+            typed = read(f"{path}: ")
+            if not typed.strip():
+                return outcome
+            try:
+                current = with_fact(current, path, asked.parse(typed))
+                break
+            except (ValueError, CaseError) as error:
+                write(f"  {error}")
+        outcome = engine.decide(current)
+    return outcome
+
