@@ -78,6 +78,9 @@ def compile_tri(condition: Condition) -> Tri:
         return lambda case: None if (r := inner(case)) is None else not r
     assert isinstance(condition, Atom)
     get, op, target = _getter(condition.field), condition.op, condition.value
+    if CASE_FIELDS[condition.field].kind == "date" and op != "known":
+        # rule files write dates as text; the case holds dates
+        target = [dt.date.fromisoformat(t) for t in target] if isinstance(target, list) else dt.date.fromisoformat(target)
     if op == "known":
         return lambda case: (get(case) is not None) == target
     test: Callable[[Any], bool] = {
