@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from wiebetaalt import Analysis, Engine, Escalation, Framework, load_framework
 from wiebetaalt.analyse import Kind, _Explorer, analyse, format_analysis
 from wiebetaalt.cli import main
@@ -342,3 +343,14 @@ def test_the_command_takes_folders(tmp_path: Path):
     out = io.StringIO()
     assert main(["analyse", str(folder), "--json"], stdout=out, stderr=io.StringIO()) == 1
     assert [f["file"] for f in json.loads(out.getvalue())["files"]] == [str(folder / "a.yaml")]
+
+
+def test_an_overlays_coverage_counts_the_examples_of_the_frameworks_it_extends():
+    from wiebetaalt.loader import inherited_examples
+
+    region = ROOT / "rules" / "regio" / "heuvelland.yaml"
+    own, national = load_framework(region).examples, load_framework(ROOT / "rules" / "landelijk.yaml").examples
+    chain = inherited_examples(region)
+    assert [e.name for e in chain] == [e.name for e in (*national, *own)]
+    analysis = analyse(load_framework(region), examples=chain)
+    assert analysis.coverage.examples == len(chain) and analysis.coverage.rules_without_example == ()

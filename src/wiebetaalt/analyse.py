@@ -30,14 +30,14 @@ import string
 import textwrap
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .case import CASE_FIELDS, Case, field_value
 from .engine import Engine
 from .errors import CaseError
-from .model import Framework, Rule
+from .model import Example, Framework, Rule
 from .outcome import Decision, Escalation, EscalationReason, Outcome, Resolver, Truth, undetermined
 from .space import OTHER_TEXT, FieldSpace, atoms, date_points, field_space, framework_atoms
 
@@ -140,7 +140,7 @@ class RuleFinding:
 
 @dataclass(frozen=True)
 class Coverage:
-    """What the framework's own examples exercise."""
+    """What the examples exercise: the framework's own, or those passed to :func:`analyse`."""
 
     examples: int
     rules_exercised: tuple[str, ...]
@@ -519,12 +519,12 @@ def _kind(explorer: _Explorer, key: tuple[str, tuple[str, ...]], leaves: list[_L
 class _Examples:
     """The framework's examples, decided once, and which leaves they fall in."""
 
-    def __init__(self, explorer: _Explorer) -> None:
+    def __init__(self, explorer: _Explorer, examples: tuple[Example, ...]) -> None:
         self.explorer = explorer
         self.decided: list[tuple[str, Case, int]] = []
         self.rules: set[str] = set()
         self.invalid: list[str] = []
-        for example in explorer.fw.examples:
+        for example in examples:
             try:
                 prepared = explorer.engine.prepare(example.case)
             except CaseError:
@@ -552,7 +552,7 @@ class _Examples:
 
 
 def analyse(framework: Framework, *, engine: Engine | None = None, budget: int = DEFAULT_BUDGET,
-            samples: int = DEFAULT_SAMPLES) -> Analysis:
+            samples: int = DEFAULT_SAMPLES, examples: Sequence[Example] | None = None) -> Analysis:
     """Map every kind of case ``framework`` distinguishes: gaps, conflicts, grey zones, rules that
     never fire, and what its examples cover.
 
@@ -563,6 +563,9 @@ def analyse(framework: Framework, *, engine: Engine | None = None, budget: int =
         budget: the most decisions the exploration takes; beyond it the analysis is not complete
             (``complete`` false) and ``samples`` random cases are decided instead.
         samples: how many random cases to decide when the budget is exceeded.
+        examples: the examples whose coverage is reported; by default the framework's own. For an
+            overlay, whose own examples cover only its own rules, pass those of the frameworks it
+            extends too (:func:`~wiebetaalt.loader.inherited_examples`).
 
     Raises:
         ValueError: ``engine`` was built for another framework, or ``budget`` is not positive.
@@ -582,15 +585,17 @@ def analyse(framework: Framework, *, engine: Engine | None = None, budget: int =
         sampled: list[_Leaf] = []
         if not explorer.complete:
             sampling, sampled = explorer.sample(samples)
-        return _report(explorer, sampled, sampling, started)
+        return _report(explorer, sampled, sampling, started,
+                       tuple(framework.examples) if examples is None else tuple(examples))
     finally:
         if own:
             used.close()
 
 
-def _report(explorer: _Explorer, sampled: list[_Leaf], sampling: Sampling | None, started: float) -> Analysis:
+def _report(explorer: _Explorer, sampled: list[_Leaf], sampling: Sampling | None, started: float,
+            chosen: tuple[Example, ...]) -> Analysis:
     fw = explorer.fw
-    examples = _Examples(explorer)
+    examples = _Examples(explorer, chosen)
     groups = _group(explorer, [*explorer.leaves, *sampled])
     order = explorer.order
 
@@ -642,7 +647,7 @@ def _report(explorer: _Explorer, sampled: list[_Leaf], sampling: Sampling | None
 
     rule_ids = list(dict.fromkeys(r.id for r in fw.rules))
     coverage = Coverage(
-        examples=len(fw.examples),
+        examples=len(chosen),
         rules_exercised=tuple(r for r in rule_ids if r in examples.rules),
         rules_without_example=tuple(r for r in rule_ids if r not in examples.rules),
         gaps_without_example=tuple(k for k in gaps if not k.examples),
@@ -811,7 +816,7 @@ def format_analysis(analysis: Analysis, source: str | None = None) -> str:
 
     c = a.coverage
     lines.append("")
-    lines.append(f"Dekking door de voorbeelden van het kader ({c.examples}):")
+    lines.append(f"Dekking door de voorbeelden ({c.examples}):")
     total = len(c.rules_exercised) + len(c.rules_without_example)
     lines.append(f"  regels met een voorbeeld: {len(c.rules_exercised)} van {total}")
     if c.rules_without_example:

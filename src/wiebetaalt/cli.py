@@ -23,7 +23,7 @@ from .case import Case, parse_case
 from .engine import Engine
 from .errors import CaseError, EvaluationError, FrameworkError, Problem
 from .examples import ExampleResult, run_examples, share_text
-from .loader import check_framework, load_framework, rule_files
+from .loader import check_framework, inherited_examples, load_framework, rule_files
 from .model import Framework, framework_json_schema, parse_share
 from .outcome import Decision, Escalation, EscalationReason, Outcome, format_share
 from .postcode import PostcodeTable, PostcodeTableError
@@ -305,7 +305,7 @@ def _analyse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             unusable = True
             continue
         try:
-            analysis = analyse(framework, budget=args.budget)
+            analysis = analyse(framework, budget=args.budget, examples=inherited_examples(path))
         except (EvaluationError, CaseError) as error:
             unusable = True
             report["error"] = f"niet geanalyseerd: {error}"

@@ -25,7 +25,7 @@ from . import model
 from .case import CASE_FIELDS, FieldType, parse_case
 from .compiler import compile_framework
 from .errors import CaseError, FrameworkError, Problem
-from .model import OPERATORS, Framework, condition_kind
+from .model import OPERATORS, Example, Framework, condition_kind
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 #: Placeholders an explanation may use beside the case fields.
@@ -62,6 +62,27 @@ def load_framework(path: str | FilePath) -> Framework:
 def check_framework(path: str | FilePath) -> list[Problem]:
     """Every problem in one rule file, sorted by position; an empty list means it loads."""
     return sorted(_load(FilePath(path))[1])
+
+
+def inherited_examples(path: str | FilePath) -> list[Example]:
+    """The examples of the file at ``path`` and of every framework it extends, the base's first.
+
+    An overlay's own examples cover only what it adds; the national rules it carries are covered
+    by the national examples. A base that does not load contributes nothing (loading the overlay
+    reports it).
+    """
+    chain: list[Example] = []
+    seen: set[FilePath] = set()
+    current: FilePath | None = FilePath(path)
+    while current is not None and current.resolve() not in seen:
+        seen.add(current.resolve())
+        try:
+            framework = load_framework(current)
+        except FrameworkError:
+            break
+        chain[:0] = framework.examples
+        current = (current.parent / framework.extends) if framework.extends else None
+    return chain
 
 
 def rule_files(paths: Iterable[str | FilePath]) -> list[FilePath]:
