@@ -8,9 +8,10 @@ numbers stay text, so a rule file means what it says.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -26,6 +27,12 @@ _SEQ = "tag:yaml.org,2002:seq"
 
 # Enough for any real framework and its examples; a "billion laughs" file stops here.
 MAX_NODES = 200_000
+# PyYAML's pure-Python reader takes seconds per hundred thousand values, so reading is bounded in
+# time only when the text is bounded; the national framework is under a tenth of this.
+MAX_CHARS = 1_000_000
+# PyYAML composes recursively (three frames a level), so a deeply nested file would exhaust the
+# interpreter's stack; real frameworks nest about ten levels.
+MAX_DEPTH = 50
 
 
 class _Resolver(yaml.resolver.Resolver):
@@ -48,7 +55,7 @@ _Edge = tuple[int, int]  # (id of the parent node, position of the item or key/v
 class _Composer(
     yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
 ):
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, positions: _Positions) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
@@ -58,18 +65,39 @@ class _Composer(
         # position of a recursive one has to be caught while composing.
         self.recursive_aliases: dict[_Edge, Mark] = {}
         self._open_anchors: set[str] = set()
+        self._nodes = 0
+        self._depth = 0
+        self._positions = positions
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        # Every alias expands to at least one value, so this count never exceeds the builder's;
+        # it stops a long file before all of it is read.
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _LimitExceeded(_too_many(self._positions.mark(event.start_mark)))
+        if isinstance(event, yaml.CollectionStartEvent):
+            if self._depth >= MAX_DEPTH:
+                raise _LimitExceeded(YamlIssue(
+                    "yaml-too-large",
+                    f"the file nests lists and mappings more than {MAX_DEPTH} levels deep",
+                    self._positions.mark(event.start_mark),
+                    "flatten the structure; split deeply nested any/all conditions into rules",
+                ))
+            self._depth += 1
+            try:
+                return self._compose_counted(parent, index, event)
+            finally:
+                self._depth -= 1
+        return self._compose_counted(parent, index, event)
+
+    def _compose_counted(self, parent: yaml.Node | None, index: Any, event: yaml.Event) -> yaml.Node | None:
         if isinstance(event, yaml.AliasEvent):
             # Key nodes (index None) are never built as data, so only values and items matter.
             if event.anchor in self._open_anchors and parent is not None and index is not None:
-                assert event.start_mark is not None  # the parser marks every event
                 # PyYAML appends each item (or key/value pair) only after composing it.
                 position = len(parent.value)
-                self.recursive_aliases[(id(parent), position)] = Mark(
-                    event.start_mark.line + 1, event.start_mark.column + 1
-                )
+                self.recursive_aliases[(id(parent), position)] = self._positions.mark(event.start_mark)
             return super().compose_node(parent, index)
         anchor = event.anchor if isinstance(event, yaml.CollectionStartEvent) else None
         if anchor is None:
@@ -86,6 +114,40 @@ class _Composer(
 class Mark:
     line: int
     column: int
+
+
+class _YamlMark(Protocol):
+    line: int
+    column: int
+    index: int
+
+
+class _Positions:
+    """Line and column as an editor shows them. PyYAML follows YAML 1.1, which also breaks lines at
+    NEL, LS and PS (U+0085, U+2028, U+2029); YAML 1.2 and editors break only at CR and LF."""
+
+    _EXTRA_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] | None = None
+        if self._EXTRA_BREAKS.search(text):
+            self.starts = [0, *(match.end() for match in re.finditer(r"\r\n|\r|\n", text))]
+
+    def mark(self, mark: _YamlMark | None) -> Mark:
+        assert mark is not None  # PyYAML marks every node and event
+        if self.starts is None:
+            return Mark(mark.line + 1, mark.column + 1)
+        line = bisect.bisect_right(self.starts, mark.index)
+        return Mark(line, mark.index - self.starts[line - 1] + 1)
+
+
+def _too_many(mark: Mark) -> YamlIssue:
+    return YamlIssue(
+        "yaml-too-large",
+        f"the file expands to more than {MAX_NODES} values (aliases included)",
+        mark,
+        "split the framework or remove repeated aliases",
+    )
 
 
 @dataclass(frozen=True)
@@ -120,17 +182,20 @@ class Document:
             path = path[:-1]
 
 
-def _mark(node: yaml.Node) -> Mark:
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
-
-
 class _TooLarge(Exception):
     pass
 
 
+class _LimitExceeded(Exception):
+    def __init__(self, issue: YamlIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
 class _Builder:
-    def __init__(self, document: Document, recursive_aliases: dict[_Edge, Mark]) -> None:
+    def __init__(self, document: Document, recursive_aliases: dict[_Edge, Mark], positions: _Positions) -> None:
         self.document = document
+        self.positions = positions
         self.recursive_aliases = recursive_aliases
         self.count = 0
         # The collections being built, outermost first, with the edge each was reached by.
@@ -138,17 +203,10 @@ class _Builder:
         self.edges: list[_Edge | None] = []
 
     def build(self, node: yaml.Node, path: Path, edge: _Edge | None = None) -> Any:
-        self.document.values[path] = _mark(node)
+        self.document.values[path] = self._mark(node)
         self.count += 1
         if self.count > MAX_NODES:
-            self.document.issues.append(
-                YamlIssue(
-                    "yaml-too-large",
-                    f"the file expands to more than {MAX_NODES} values (aliases included)",
-                    _mark(node),
-                    "split the framework or remove repeated aliases",
-                )
-            )
+            self.document.issues.append(_too_many(self._mark(node)))
             raise _TooLarge
         if id(node) in self.active:
             self.document.issues.append(
@@ -174,6 +232,9 @@ class _Builder:
             del self.active[id(node)]
             self.edges.pop()
 
+    def _mark(self, node: yaml.Node) -> Mark:
+        return self.positions.mark(node.start_mark)
+
     def _loop_mark(self, node: yaml.Node, edge: _Edge | None) -> Mark:
         # Every loop holds at least one alias inside its own anchor, but the build may enter the
         # loop elsewhere (through an ordinary alias), so the edge that closes it need not be that
@@ -182,7 +243,7 @@ class _Builder:
         for step in reversed(loop):
             if step in self.recursive_aliases:
                 return self.recursive_aliases[step]
-        return _mark(node)
+        return self._mark(node)
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
@@ -190,7 +251,7 @@ class _Builder:
                 YamlIssue(
                     "yaml-tag",
                     f"tag {node.tag!r} is not allowed",
-                    _mark(node),
+                    self._mark(node),
                     "rule files hold plain data: remove the tag",
                 )
             )
@@ -218,7 +279,7 @@ class _Builder:
         for position, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _INT, _BOOL, _NULL):
                 self.document.issues.append(
-                    YamlIssue("wrong-type", "a key must be plain text", _mark(key_node))
+                    YamlIssue("wrong-type", "a key must be plain text", self._mark(key_node))
                 )
                 continue
             key = key_node.value
@@ -228,21 +289,33 @@ class _Builder:
                     YamlIssue(
                         "duplicate-key",
                         f"key {key!r} appears twice",
-                        _mark(key_node),
+                        self._mark(key_node),
                         f"first at line {first.line}; keep one",
                     )
                 )
                 continue
-            self.document.keys[path + (key,)] = _mark(key_node)
+            self.document.keys[path + (key,)] = self._mark(key_node)
             result[key] = self.build(value_node, path + (key,), (id(node), position))
         return result
 
 
 def read_yaml(text: str) -> Document:
-    """Parse ``text`` strictly. Syntax errors become issues; the data is then ``None``."""
+    """Parse ``text`` strictly. Syntax errors become issues; the data is then ``None``.
+
+    A text longer than :data:`MAX_CHARS`, nested deeper than :data:`MAX_DEPTH` or holding more than
+    :data:`MAX_NODES` values is refused (``yaml-too-large``), so reading any text takes bounded time.
+    """
     document = Document(data=None)
+    if len(text) > MAX_CHARS:
+        line = text.count("\n", 0, MAX_CHARS) + 1
+        column = MAX_CHARS - (text.rfind("\n", 0, MAX_CHARS) + 1) + 1
+        document.issues.append(YamlIssue(
+            "yaml-too-large", f"the file has more than {MAX_CHARS} characters", Mark(line, column),
+            "split the framework"))
+        return document
+    positions = _Positions(text)
     try:
-        composer = _Composer(text)
+        composer = _Composer(text, positions)
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -253,9 +326,12 @@ def read_yaml(text: str) -> Document:
         return document
     try:
         node = composer.get_single_node()
+    except _LimitExceeded as limit:
+        document.issues.append(limit.issue)
+        return document
     except yaml.MarkedYAMLError as error:
         where = error.problem_mark or error.context_mark
-        mark = Mark(where.line + 1, where.column + 1) if where else Mark(1, 1)
+        mark = positions.mark(where) if where else Mark(1, 1)
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         document.issues.append(YamlIssue("yaml-syntax", message or "invalid YAML", mark))
         return document
@@ -267,7 +343,7 @@ def read_yaml(text: str) -> Document:
     if node is None:
         return document
     try:
-        document.data = _Builder(document, composer.recursive_aliases).build(node, ())
+        document.data = _Builder(document, composer.recursive_aliases, positions).build(node, ())
     except _TooLarge:
         document.data = None
     return document

@@ -25,7 +25,6 @@ import bisect
 import datetime as dt
 import itertools
 import json
-import random
 import string
 import textwrap
 import time
@@ -451,13 +450,8 @@ def _draw_dives(starts: int, count: int) -> tuple[list[tuple[int, list[int]]], s
     if starts == 0:
         return [], "hypothesis"
     drawn: list[tuple[int, list[int]]] = []
-    try:
-        from hypothesis import HealthCheck, Phase, given, settings, strategies
-    except ImportError:  # pragma: no cover - hypothesis comes with the test extra
-        generator = random.Random(0)
-        for _ in range(count):
-            drawn.append((generator.randrange(starts), [generator.randrange(1 << 16) for _ in range(_DEPTH)]))
-        return drawn, "random"
+    # imported here so that `import wiebetaalt` does not load Hypothesis
+    from hypothesis import HealthCheck, Phase, given, settings, strategies
 
     @settings(max_examples=count, database=None, derandomize=True, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))

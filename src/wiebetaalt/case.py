@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import reprlib
 import types
 import typing
 from dataclasses import dataclass
@@ -26,6 +27,19 @@ from .errors import CaseError, CaseProblem
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """Input text as an error message quotes it: short, and encodable (pydantic fails to render a
+    message whose context holds a lone surrogate, and raises UnicodeEncodeError instead)."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Quotes an unknown value in a message: bounded in length and depth, whatever the input.
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlevel = 2
+
+
 def _parse_date(value: object) -> object:
     # Strict mode refuses ISO text for dates, but YAML and JSON cases carry dates as text.
     if isinstance(value, str):
@@ -36,7 +50,7 @@ def _parse_date(value: object) -> object:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise PydanticCustomError(
-                "invalid-date", "not a valid date '{value}'; write YYYY-MM-DD", {"value": value}
+                "invalid-date", "not a valid date '{value}'; write YYYY-MM-DD", {"value": _shown(value)}
             ) from None
     return value
 
@@ -357,16 +371,20 @@ def parse_case(data: object, *, source: str = "") -> Case:
                 message = "unknown field"
                 parent = path.rpartition(".")[0]
                 options = [f.rpartition(".")[2] for f in CASE_FIELDS if f.rpartition(".")[0] == parent]
-                close = difflib.get_close_matches(path.rpartition(".")[2], options, n=1)
+                name = path.rpartition(".")[2]
+                close = difflib.get_close_matches(name, options, n=1) if len(name) < 200 else []
                 if close:
                     message += f"; did you mean {close[0]!r}?"
             elif item["type"] == "missing":
                 message = "missing"
             elif item["type"] == "literal_error":
                 # pydantic lists every allowed value in the message and we do in "expected": say it once
-                message = f"unknown value {item['input']!r}"
+                given = item["input"]
+                message = f"unknown value {_REPR.repr(given)}"
                 allowed = CASE_FIELDS[path].values if path in CASE_FIELDS else ()
-                close = difflib.get_close_matches(str(item["input"]), allowed, n=1)
+                # only text can be a misspelling, and comparing long text with each value is slow
+                short = isinstance(given, str) and len(given) < 200
+                close = difflib.get_close_matches(given, allowed, n=1) if short else []
                 if close:
                     message += f" (did you mean {close[0]!r}?)"
             problems.append(CaseProblem(path, message, _expected_text(item)))

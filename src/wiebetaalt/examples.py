@@ -4,18 +4,22 @@ An example (:class:`~wiebetaalt.model.Example`) is a case with an
 :class:`~wiebetaalt.model.Expectation`. :func:`check_example` compares one expectation with one
 outcome and returns the differences, each naming the field of ``expect`` it concerns;
 :func:`run_examples` decides every example of a framework and returns an :class:`ExampleResult` per
-example. ``wiebetaalt test`` and the project's own tests (tests/test_rules.py) are built on these
-two. The differences are written in Dutch, for the policymakers who write the examples.
+example; :func:`format_example_result` writes one result as ``wiebetaalt test`` prints it.
+``wiebetaalt test``, the pytest plugin (:mod:`wiebetaalt.pytest_plugin`) and the project's own tests
+(tests/test_rules.py) are built on these. The differences are written in Dutch, for the
+policymakers who write the examples.
 """
 
 from __future__ import annotations
 
+import json
+import textwrap
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from .engine import Engine
-from .model import Expectation, Framework, parse_share
+from .model import Example, Expectation, Framework, parse_share
 from .outcome import Decision, Escalation, Outcome
 
 
@@ -169,17 +173,116 @@ def run_examples(framework: Framework, engine: Engine | None = None) -> list[Exa
     own = engine is None
     used = Engine(framework) if engine is None else engine
     try:
-        results = []
-        for example in framework.examples:
-            outcome = used.decide(example.case)
-            results.append(ExampleResult(
-                name=example.name,
-                case=example.case,
-                expected=example.expect,
-                outcome=outcome,
-                mismatches=tuple(check_example(example.expect, outcome)),
-            ))
-        return results
+        return [run_example(example, used) for example in framework.examples]
     finally:
         if own:
             used.close()
+
+
+def run_example(example: Example, engine: Engine) -> ExampleResult:
+    """Decide one example with ``engine`` and compare the outcome with what the example expects.
+
+    Raises:
+        CaseError: the example's case is invalid (never for a framework the loader accepted).
+        EvaluationError: the matching engine failed.
+    """
+    outcome = engine.decide(example.case)
+    return ExampleResult(
+        name=example.name,
+        case=example.case,
+        expected=example.expect,
+        outcome=outcome,
+        mismatches=tuple(check_example(example.expect, outcome)),
+    )
+
+
+def format_example_result(result: ExampleResult, label: str = "voorbeeld") -> str:
+    """One example as Dutch text: its case, then what it expects beside what came out.
+
+    Rows whose field differs start with ``*``; the differences and the explanation follow.
+    """
+    status = "geslaagd" if result.passed else "MISLUKT"
+    lines = [f"{status} {label}: {result.name}", "  casus:"]
+    lines += [f"    {key}: {_flow(value)}" for key, value in result.case.items()]
+    rows = _rows(result)
+    width = max([len("verwacht"), *(len(left) for left, _, _ in rows)])
+    lines.append(f"    {'verwacht'.ljust(width)} | uitkomst")
+    lines += [f"  {'*' if differs else ' '} {left.ljust(width)} | {right}".rstrip() for left, right, differs in rows]
+    if result.mismatches:
+        lines.append("  verschillen:")
+        lines += [f"    - {mismatch}" for mismatch in result.mismatches]
+    lines.append("  toelichting:")
+    lines.append(textwrap.fill(result.outcome.explanation, width=100, initial_indent="    ", subsequent_indent="    ",
+                               break_on_hyphens=False))
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: Any) -> str:
+    """A value of a case on one line, as YAML flow style reads it."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    text = str(value)
+    if not text or text != text.strip() or any(c in text for c in ",[]{}#\"'") or ": " in text or text.endswith(":"):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def _rows(result: ExampleResult) -> list[tuple[str, str, bool]]:
+    """(expected, outcome, differs) per line: each field of the expectation beside the same field
+    of the outcome, then what else the outcome says (the rules set aside, the candidates)."""
+    expect, outcome = result.expected, result.outcome
+    differs = {mismatch.split(":", 1)[0] for mismatch in result.mismatches}
+    decision = outcome if isinstance(outcome, Decision) else None
+    escalation = outcome if isinstance(outcome, Escalation) else None
+    rows: list[tuple[str, str, bool]] = [(
+        f"funder: {expect.funder}" if expect.funder is not None else f"escalation: {expect.escalation}",
+        f"funder: {decision.funder}" if decision else f"escalation: {escalation.reason.value if escalation else ''}",
+        bool(differs & {"funder", "escalation"}),
+    )]
+    if expect.entity is not None or (decision and not decision.shares):
+        rows.append((
+            f"entity: {expect.entity}" if expect.entity is not None else "",
+            f"entity: {decision.entity}" if decision else "",
+            "entity" in differs,
+        ))
+    if escalation:
+        rows.append(("", f"route: {escalation.route.id}", False))
+    shares = {share.entity: share for share in decision.shares} if decision else {}
+    if expect.shares is not None or shares:
+        wanted = expect.shares or {}
+        total = sum(share.weight for share in shares.values())
+        rows.append(("shares:" if wanted else "", "shares:" if shares else "",
+                     "shares" in differs and wanted.keys() != shares.keys()))
+        for entity in [*wanted, *(e for e in shares if e not in wanted)]:
+            text, share = wanted.get(entity), shares.get(entity)
+            rows.append((
+                f"  {entity}: {text.strip()}" if text is not None else "",
+                f"  {entity}: {share_text(share.fraction)} ({share.weight} van {total})" if share else "",
+                "shares" in differs and (text is None or share is None or parse_share(text) != share.fraction),
+            ))
+    if expect.missing_facts is not None or (escalation and escalation.missing_facts):
+        rows.append((
+            f"missing_facts: {_listed(expect.missing_facts)}" if expect.missing_facts is not None else "",
+            f"missing_facts: {_listed(escalation.missing_facts)}" if escalation else "",
+            "missing_facts" in differs,
+        ))
+    rows.append((f"rules: {_listed(expect.rules)}" if expect.rules is not None else "",
+                 f"rules: {_listed(outcome.rules)}", "rules" in differs))
+    if decision and decision.overridden:
+        rows.append(("", f"overridden: {_listed(decision.overridden)}", False))
+    if escalation and escalation.candidates:
+        rows.append(("", "candidates:", False))
+        rows += [("", f"  - {c.rule}: {c.funder}" + (f" ({c.entity})" if c.entity else ""), False)
+                 for c in escalation.candidates]
+    if expect.legal_basis is not None:
+        citations = [b.citation for b in outcome.legal_basis]
+        rows.append((f"legal_basis: {expect.legal_basis}", "legal_basis:" if citations else "legal_basis: []",
+                     "legal_basis" in differs))
+        rows += [("", f"  - {citation}", False) for citation in citations]
+    return rows

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Protocol, Union, get_args, get_origin
 from pydantic import BaseModel, Discriminator, ValidationError
 from pydantic_core import ErrorDetails
 
-from ._yaml import Document, Path, read_yaml
+from ._yaml import MAX_CHARS, Document, Path, read_yaml
 from . import model
 from .case import CASE_FIELDS, FieldType, parse_case
 from .compiler import compile_framework
@@ -30,6 +30,8 @@ from .model import OPERATORS, Example, Framework, condition_kind
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 #: Placeholders an explanation may use beside the case fields.
 OUTCOME_PLACEHOLDERS = frozenset({"partij"})
+#: More bytes than this cannot be MAX_CHARS characters of UTF-8.
+MAX_BYTES = 4 * MAX_CHARS
 
 _PYDANTIC_CODES = {
     "missing": "missing-key",
@@ -104,9 +106,14 @@ def _load(path: FilePath, stack: tuple[FilePath, ...] = ()) -> tuple[Framework |
 def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework | None, list[Problem], _Source | None]:
     name = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            # bounded, so that a huge file (or `extends: /dev/zero`) is refused instead of filling memory
+            raw = stream.read(MAX_BYTES + 1)
     except OSError as error:
         return None, [Problem(name, 1, 1, "unreadable-file", error.strerror or str(error))], None
+    if len(raw) > MAX_BYTES:
+        return None, [Problem(name, 1, 1, "yaml-too-large", f"the file has more than {MAX_CHARS} characters",
+                              "split the framework")], None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -154,8 +161,13 @@ _NATIONAL_ONLY = ("precedence",)
 def _extend(path: FilePath, overlay: _File, stack: tuple[FilePath, ...], problems: list[Problem]) -> _Layered | None:
     """Put ``overlay`` on the framework it extends, or add the reason it cannot be done."""
     target = overlay.document.data["extends"]
-    base_path = (path.parent / target).resolve()
     here = overlay.place(("extends",))
+    try:
+        base_path = (path.parent / target).resolve()
+    except (OSError, ValueError) as error:  # a NUL byte or a lone surrogate is no file name
+        problems.append(Problem(here.file, here.line, here.column, "invalid-base",
+                                f"extends {target!r} is not a usable path: {error}", "name the rule file it builds on"))
+        return None
     if base_path == path.resolve() or base_path in stack:
         problems.append(Problem(here.file, here.line, here.column, "invalid-base",
                                 f"extends {target!r} leads back to this file", "an overlay extends a base, never itself"))
@@ -456,7 +468,9 @@ class _Checker:
         for path, route in self.items("routes"):
             self.reference(path + ("interim_funder",), route.get("interim_funder"), funders, "funder", "unknown-funder")
         sources: dict[str, Path] = {}
-        split_funders = {f.get("id") for _, f in self.items("funders") if f.get("split") is not None}
+        # ids of the wrong type are reported by the structure pass; here they would not even hash
+        split_funders = {f.get("id") for _, f in self.items("funders")
+                         if f.get("split") is not None and isinstance(f.get("id"), str)}
         for path, funder in self.items("funders"):
             self.split(path + ("split",), funder.get("split"), funders, split_funders)
             party = funder.get("party")
@@ -498,7 +512,7 @@ class _Checker:
                 continue
             ppath = path + ("parts", i)
             self.reference(ppath + ("funder",), part.get("funder"), funders, "funder", "unknown-funder")
-            if part.get("funder") in split_funders:
+            if isinstance(part.get("funder"), str) and part["funder"] in split_funders:
                 self.problem(ppath + ("funder",), "invalid-value", f"funder {part['funder']!r} is itself split",
                              "name the funders of its parts here instead")
             name = part.get("weight_field")

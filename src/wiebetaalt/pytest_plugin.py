@@ -1,0 +1,211 @@
+"""A pytest plugin: the examples in rule files run as pytest tests.
+
+Installing wiebetaalt enables it (entry point ``pytest11``). pytest then collects every rule file
+(``*.yaml``, ``*.yml`` holding a mapping with ``schema_version``) below the paths of the ini option
+``wiebetaalt_rules`` (default ``rules``, relative to the rootdir), with one test per example, named
+by the example. A failing example reports what ``wiebetaalt test`` prints: the case, the expected
+and the actual outcome side by side, and the rules that fired. A file that does not load is one
+failing test listing every located problem, as ``wiebetaalt check`` does. See docs/pytest.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._yaml import read_yaml
+from .engine import Engine
+from .errors import FrameworkError, Problem, WiebetaaltError
+from .examples import ExampleResult, format_example_result, run_example
+from .loader import MAX_BYTES, load_framework
+from .model import Example, Framework
+
+INI_OPTION = "wiebetaalt_rules"
+#: The name of the one test a rule file that does not load becomes.
+LOAD_ITEM = "laden"
+
+# Only for files the YAML reader cannot read at all: is it meant to be a framework?
+_SCHEMA_KEY = re.compile(rb"^schema_version\s*:", re.M)
+_ENGINES = pytest.StashKey[dict[Path, Engine]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        INI_OPTION,
+        "folders or rule files whose examples run as tests (wiebetaalt), relative to the rootdir",
+        type="args",
+        default=["rules"],
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_ENGINES] = {}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # a durable ruleset is never freed unless closed, so an in-process pytest run (pytester) that
+    # built engines would otherwise keep them for the life of the process
+    engines = session.config.stash.get(_ENGINES, {})
+    for engine in engines.values():
+        engine.close()
+    engines.clear()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RuleFile | None:
+    if file_path.suffix not in (".yaml", ".yml") or not _configured(parent.config, file_path):
+        return None
+    if not _is_framework(file_path):
+        return None
+    rule_file: RuleFile = RuleFile.from_parent(parent, path=file_path)
+    return rule_file
+
+
+def _configured(config: pytest.Config, path: Path) -> bool:
+    resolved = path.resolve()
+    for entry in config.getini(INI_OPTION):
+        root = (config.rootpath / entry).resolve()
+        if resolved == root or resolved.is_relative_to(root):
+            return True
+    return False
+
+
+def _is_framework(path: Path) -> bool:
+    """A mapping with ``schema_version`` at the top; other YAML (say, a case) is not collected."""
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
+    except OSError:
+        return False
+    try:
+        data = read_yaml(raw.decode("utf-8")).data if len(raw) <= MAX_BYTES else None
+    except UnicodeDecodeError:
+        data = None
+    if isinstance(data, dict):
+        return "schema_version" in data
+    # a file too broken to read is still a framework when it says so, and must fail, not vanish
+    return data is None and bool(_SCHEMA_KEY.search(raw))
+
+
+class RuleFile(pytest.File):
+    """One rule file: a test per example, or one failing test when the file does not load."""
+
+    framework: Framework | None = None
+
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            self.framework = framework = _load(self.path, self.config.rootpath)
+        except FrameworkError as error:
+            yield LoadFailure.from_parent(self, name=LOAD_ITEM, problems=error.problems)
+            return
+        lines = _example_lines(self.path)
+        names = [example.name for example in framework.examples]
+        for number, example in enumerate(framework.examples, 1):
+            # pytest needs distinct names to select and report a test; the file need not have them
+            name = example.name if names.count(example.name) == 1 else f"{example.name} (voorbeeld {number})"
+            yield ExampleItem.from_parent(self, name=name, example=example, number=number,
+                                          line=lines.get(number - 1))
+
+    def engine(self) -> Engine:
+        """The one engine of this file, built when its first example runs and closed at the end."""
+        engines = self.config.stash[_ENGINES]
+        if self.path not in engines:
+            assert self.framework is not None, "collected examples come from a framework that loaded"
+            engines[self.path] = Engine(self.framework)
+        return engines[self.path]
+
+
+def _load(path: Path, root: Path) -> Framework:
+    try:
+        return load_framework(path)
+    except FrameworkError as error:
+        raise FrameworkError([_relative(problem, root) for problem in error.problems]) from None
+
+
+def _relative(problem: Problem, root: Path) -> Problem:
+    # pytest names files relative to the rootdir; the problems of a file should read the same
+    try:
+        return dataclasses.replace(problem, file=str(Path(problem.file).relative_to(root)))
+    except ValueError:
+        return problem
+
+
+def _example_lines(path: Path) -> dict[int, int]:
+    """The line (0-based, as pytest wants it) of each example of the file itself."""
+    document = read_yaml(path.read_text(encoding="utf-8"))
+    examples = document.data.get("examples") if isinstance(document.data, dict) else None
+    if not isinstance(examples, list):
+        return {}
+    return {i: document.mark(("examples", i)).line - 1 for i in range(len(examples))}
+
+
+class ExampleFailed(Exception):
+    """An example gave another outcome than it expects."""
+
+    def __init__(self, result: ExampleResult) -> None:
+        super().__init__("\n".join(result.mismatches))
+        self.result = result
+
+
+class ExampleItem(pytest.Item):
+    """One example: decide its case and compare the outcome with what it expects."""
+
+    def __init__(self, *, example: Example, number: int, line: int | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.example = example
+        self.number = number
+        self.line = line
+
+    def runtest(self) -> None:
+        assert isinstance(self.parent, RuleFile)
+        result = run_example(self.example, self.parent.engine())
+        if not result.passed:
+            raise ExampleFailed(result)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if isinstance(excinfo.value, ExampleFailed):
+            text = format_example_result(excinfo.value.result, self._label())
+        elif isinstance(excinfo.value, WiebetaaltError):
+            # the case of a loaded framework is valid, so this is the engine failing
+            text = f"{self._label()}: {self.example.name}: niet uitgevoerd: {excinfo.value}\n"
+        else:
+            return super().repr_failure(excinfo, style)
+        # file:line last, as pytest ends a Python traceback, so that editors can jump to it
+        where = self.nodeid.partition("::")[0] + (f":{self.line + 1}" if self.line is not None else "")
+        return f"{text}\n{where}: {self._label()} mislukt"
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.line, f"{self.path.name}: {self._label()}: {self.example.name}"
+
+    def _label(self) -> str:
+        return f"voorbeeld {self.number}"
+
+
+class LoadFailure(pytest.Item):
+    """A rule file that does not load: one failure with every located problem."""
+
+    def __init__(self, *, problems: tuple[Problem, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.problems = problems
+
+    def runtest(self) -> None:
+        raise FrameworkError(list(self.problems))
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if not isinstance(excinfo.value, FrameworkError):
+            return super().repr_failure(excinfo, style)
+        lines = [str(problem) for problem in self.problems]
+        lines.append(f"{self.nodeid.partition('::')[0]}: laadt niet, de voorbeelden zijn niet uitgevoerd; "
+                     "zie `wiebetaalt check`")
+        return "\n".join(lines)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.path.name}: laadt niet"
