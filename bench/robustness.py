@@ -802,7 +802,12 @@ def decide_loaded(framework: Framework, index: int) -> list[str]:
     """A framework that loads decides its examples and generated cases: outcomes, nothing else."""
     rng = random.Random(f"loaded:{index}")
     found: list[str] = []
-    with Engine(framework) as engine:
+    try:
+        engine = Engine(framework)
+    except EvaluationError as error:
+        # documented, but a file that loads should also build: a gap of the loader
+        return [f"loaded framework refused by the engine: {str(error)[:120]}"]
+    with engine:
         for example in framework.examples:
             try:
                 engine.decide(example.case, settle=False)

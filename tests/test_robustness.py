@@ -13,7 +13,8 @@ import time
 import pytest
 
 from conftest import ROOT, RULES
-from wiebetaalt import CaseError, Engine, FrameworkError, check_framework, load_framework, parse_case
+from wiebetaalt import (CaseError, Engine, EvaluationError, Framework, FrameworkError, check_framework,
+                        load_framework, parse_case)
 from wiebetaalt._yaml import MAX_CHARS, MAX_DEPTH, MAX_NODES, read_yaml
 
 # the worker processes of the watcher import the script by name, so its folder goes on the path
@@ -143,6 +144,15 @@ def test_lines_are_counted_as_an_editor_counts_them(separator: str):
     # YAML 1.1 (PyYAML) also breaks lines at these characters; YAML 1.2 and editors do not
     document = read_yaml(f"title: \"een{separator}twee\"\nrules: !!x 1\n")
     assert [(issue.code, issue.mark.line, issue.mark.column) for issue in document.issues] == [("yaml-tag", 2, 8)]
+
+
+def test_a_framework_durable_cannot_build_gives_an_evaluation_error_not_durables_own():
+    data = read_yaml((ROOT / "docs" / "voorbeeld" / "basis.yaml").read_text(encoding="utf-8")).data
+    [rule] = data["rules"]
+    data["rules"] = [{**rule, "id": f"jeugdhulp-{i}"} for i in range(300)]  # durable allows 256 per test
+    framework = Framework.model_validate(data)
+    with pytest.raises(EvaluationError, match="durable_rules cannot build this framework"):
+        Engine(framework)
 
 
 # --- Cases that once raised something other than CaseError ------------------------------------

@@ -51,6 +51,10 @@ class Engine:
         framework: a loaded :class:`~wiebetaalt.model.Framework`.
         postcodes: the postcode→municipality table used when a case gives a postcode but no BRP
             municipality; by default the small sample shipped with the package.
+
+    Raises:
+        EvaluationError: durable_rules refuses the compiled framework (it has fixed limits, such as
+            at most 256 rules that start with the same test, that loading does not check).
     """
 
     def __init__(self, framework: Framework, *, postcodes: PostcodeTable | None = None) -> None:
@@ -65,7 +69,13 @@ class Engine:
         self._sessions = itertools.count(1)
         # durable keeps the definition it is given; a fresh JSON text is its own copy
         name = f"wiebetaalt_{self._compiled.digest}_{next(_names)}"
-        self._handle = _durable.create_ruleset(name, json.dumps(self._compiled.ruleset))
+        try:
+            self._handle = _durable.create_ruleset(name, json.dumps(self._compiled.ruleset))
+        except Exception as error:
+            # durable has fixed limits the loader does not model (code 108: more than 256 rules
+            # that start with the same test); its own error type is no part of this API
+            self._handle = None
+            raise EvaluationError(f"durable_rules cannot build this framework: {error}") from None
 
     def close(self) -> None:
         """Free the durable ruleset; the engine cannot decide afterwards."""
