@@ -26,7 +26,7 @@ CODES = {
     "example-expectation", "invalid-date", "duplicate-id", "unknown-funder", "unknown-rule",
     "unknown-route", "unknown-domain", "unknown-field", "wrong-value-type", "unknown-value",
     "operator-type", "invalid-period", "unknown-placeholder", "override-cycle", "invalid-example-case",
-    "condition-too-large", "split-part", "invalid-base", "overlapping-versions",
+    "condition-too-large", "split-part", "invalid-base", "overlapping-versions", "engine-limit",
 }  # fmt: skip
 
 #: Expectations that cannot be written into the fixture itself: code -> (line, column).

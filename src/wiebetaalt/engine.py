@@ -44,6 +44,20 @@ _ASSERTED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 _names = itertools.count()
 
 
+def build_error(compiled: CompiledFramework) -> str:
+    """Why durable_rules refuses to build a compiled framework (empty when it builds).
+
+    durable has fixed limits the loader's checks do not model (code 108: more than 256 rules that
+    start with the same test); loading asks here so that a file that loads also decides.
+    """
+    try:
+        handle = _durable.create_ruleset(f"wiebetaalt_check_{next(_names)}", json.dumps(compiled.ruleset))
+    except Exception as error:
+        return str(error)
+    _durable.delete_ruleset(handle)
+    return ""
+
+
 class Engine:
     """Decides cases against one framework. Safe to share between threads.
 

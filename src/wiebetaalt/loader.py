@@ -143,12 +143,23 @@ def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework
     if framework is not None and not problems:
         # durable refuses some conditions that are fine as data; say so here, at their line
         try:
-            compile_framework(framework)
+            compiled = compile_framework(framework)
         except FrameworkError as error:
             for found in error.problems:
                 place = source.place(found.path, key=True)
                 problems.append(Problem(place.file, place.line, place.column, found.code, found.message, found.hint,
                                         found.path))
+        else:
+            from .engine import build_error  # the engine is the only module that imports durable
+
+            refused = build_error(compiled)
+            if refused:
+                place = source.place(("rules",), key=True)
+                problems.append(Problem(
+                    place.file, place.line, place.column, "engine-limit",
+                    f"durable_rules cannot build this framework: {refused}",
+                    "durable has fixed limits, such as at most 256 rules that start with the same test; merge "
+                    "rules with the same funder into one rule with `in:` or `any:`", ("rules",)))
     return (framework if not problems else None), _unique(problems), source
 
 
