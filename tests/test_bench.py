@@ -13,3 +13,11 @@ def test_the_benchmark_runs_on_a_few_cases_and_prints_its_ratios():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "ratio decide, everything included" in done.stdout and "ratio matching alone" in done.stdout
+
+
+def test_the_batch_benchmark_runs_on_a_few_cases_and_prints_its_figures():
+    done = subprocess.run([sys.executable, "bench/batch.py", "--cases", "2000", "--floor-cases", "300"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for figure in ("cases/s", "µs per case per core", "the floor", "peak RSS", "speed-up of", "targets:"):
+        assert figure in done.stdout, figure

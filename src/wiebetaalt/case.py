@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import operator
 import re
 import reprlib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
@@ -326,10 +328,14 @@ CASE_FIELDS: dict[str, FieldType] = case_fields()
 
 def field_value(case: Case, path: str) -> Any:
     """The value of a dotted field of ``case`` (``None`` when unknown)."""
-    value: Any = case
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
+    getter = _GETTERS.get(path)
+    if getter is None:
+        getter = _GETTERS[path] = operator.attrgetter(path)
+    return getter(case)
+
+
+# attrgetter follows dotted paths in C; resolving a case reads fields hundreds of times
+_GETTERS: dict[str, Callable[[Any], Any]] = {}
 
 
 def _expected_text(error: ErrorDetails) -> str:

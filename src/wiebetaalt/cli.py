@@ -1,17 +1,20 @@
-"""The command line: ``wiebetaalt check``, ``decide``, ``test``, ``analyse`` and ``schema``.
+"""The command line: ``wiebetaalt check``, ``decide``, ``batch``, ``test``, ``analyse`` and ``schema``.
 
 Thin by design: parse arguments, call the public API, format, return an exit code. Exit codes:
-0 success (clean framework, a decision, every example passes), 1 findings (problems in a framework,
-an escalation, an example that fails), 2 unusable input (bad arguments, an unreadable or invalid
-case, a framework that does not load).
+0 success (clean framework, a decision, every example passes, every batch row valid), 1 findings
+(problems in a framework, an escalation, an example that fails, invalid batch rows), 2 unusable
+input (bad arguments, an unreadable or invalid case, a framework that does not load), 130 a batch
+stopped by ^C (the rows written so far are complete).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import textwrap
+import time
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -19,23 +22,19 @@ from typing import Any, TextIO
 from ._yaml import read_yaml
 from .ask import ask
 from .analyse import DEFAULT_BUDGET, analyse, format_analysis
+from .batch import FORMATS, BatchError, Format, default_jobs, guess_format, run_batch
 from .case import Case, parse_case
+from .engine import CHUNK_SIZE
 from .engine import Engine
 from .errors import CaseError, EvaluationError, FrameworkError, Problem
 from .examples import ExampleResult, format_example_result, run_examples
 from .loader import check_framework, inherited_examples, load_framework, rule_files
 from .model import Framework, framework_json_schema
-from .outcome import Decision, Escalation, EscalationReason, Outcome, format_share
+from .outcome import REASON_NAMES, Decision, Escalation, Outcome, format_share
 from .postcode import PostcodeTable, PostcodeTableError
 
 DEFAULT_FRAMEWORK = Path("rules/landelijk.yaml")
 
-_REASON_NAMES = {
-    EscalationReason.NO_RULE: "geen regel van toepassing",
-    EscalationReason.CONFLICT: "regels spreken elkaar tegen",
-    EscalationReason.GREY_ZONE: "grijs gebied",
-    EscalationReason.MISSING_FACTS: "ontbrekende feiten",
-}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +50,22 @@ def _parser() -> argparse.ArgumentParser:
     decide.add_argument("--json", action="store_true", help="the outcome as JSON")
     decide.add_argument("--ask", action="store_true",
                         help="ask (in Dutch, on standard input) for the facts still needed, then decide")
+    batch = commands.add_parser("batch", help="decide every case of a CSV or JSON Lines file, one output row per input row")
+    batch.add_argument("input", type=Path, help="CSV or JSON Lines file of cases (docs/batch.md); - reads standard input")
+    batch.add_argument("-o", "--output", type=Path, required=True, help="file for the output rows; - writes standard output")
+    batch.add_argument("--framework", type=Path, default=DEFAULT_FRAMEWORK, help=f"rule file (default {DEFAULT_FRAMEWORK})")
+    batch.add_argument("--input-format", choices=FORMATS, help="default: from the file name (.csv, .jsonl)")
+    batch.add_argument("--output-format", choices=FORMATS, help="default: from the file name, else as the input")
+    batch.add_argument("--jobs", type=int, help="worker processes (default: every core, here %d)" % default_jobs())
+    batch.add_argument("--chunk-size", type=int, default=CHUNK_SIZE, help=f"cases per chunk (default {CHUNK_SIZE})")
+    batch.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
+    batch.add_argument("--explain", action="store_true", help="add the legal basis and the Dutch explanation to every row")
+    batch.add_argument("--settle", action="store_true",
+                       help="work out which answers settle a missing-facts escalation (about 70 ms per such case)")
+    batch.add_argument("--summary", action="store_true",
+                       help="print totals per payer, per escalation reason and per rule")
+    batch.add_argument("--summary-json", type=Path, help="write the totals as JSON to this file")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
     test = commands.add_parser("test", help="run the examples in rule files, show each failure")
     test.add_argument("paths", nargs="+", type=Path, help="rule files or folders of them")
     test.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
@@ -76,6 +91,8 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
         return _check(args, out, err)
     if args.command == "decide":
         return _decide(args, out, err)
+    if args.command == "batch":
+        return _batch(args, out, err)
     if args.command == "test":
         return _test(args, out, err)
     if args.command == "analyse":
@@ -133,17 +150,25 @@ def read_case(path: Path) -> Case:
         raise CaseError(list(error.problems), source="\n".join(lines)) from None
 
 
-def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _framework_and_postcodes(args: argparse.Namespace, err: TextIO) -> tuple[Framework, PostcodeTable | None] | None:
+    """The ``--framework`` and ``--postcodes`` of a command; None, after saying why, when one is unusable."""
     try:
         framework = load_framework(args.framework)
-        postcodes = PostcodeTable.from_csv(args.postcodes) if args.postcodes else None
-        case = read_case(args.case)
+        return framework, PostcodeTable.from_csv(args.postcodes) if args.postcodes else None
     except FrameworkError as error:
         err.write(f"{error}\n{args.framework}: the framework does not load; run `wiebetaalt check`\n")
-        return 2
     except (PostcodeTableError, OSError) as error:
         err.write(f"{error}\n")
+    return None
+
+
+def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = _framework_and_postcodes(args, err)
+    if loaded is None:
         return 2
+    framework, postcodes = loaded
+    try:
+        case = read_case(args.case)
     except CaseError as error:
         err.write((error.source if error.source else str(error)) + "\n")
         return 2
@@ -162,6 +187,129 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(format_outcome(outcome))
     return 0 if isinstance(outcome, Decision) else 1
+
+
+def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    input_format = args.input_format or guess_format(args.input)
+    output_format: Format | None = args.output_format or guess_format(args.output) or input_format
+    if input_format is None or output_format is None:
+        err.write("give --input-format (and --output-format): the file names do not say csv or jsonl\n")
+        return 2
+    if args.jobs is not None and args.jobs < 1 or args.chunk_size < 1:
+        err.write("--jobs and --chunk-size must be at least 1\n")
+        return 2
+    loaded = _framework_and_postcodes(args, err)
+    if loaded is None:
+        return 2
+    framework, postcodes = loaded
+    to_stdout = str(args.output) == "-"
+    try:
+        source = sys.stdin.buffer if str(args.input) == "-" else args.input.open("rb")
+    except OSError as error:
+        err.write(f"{args.input}: cannot read: {error.strerror or error}\n")
+        return 2
+    size = _size(args.input)
+    progress = None if args.quiet or not err.isatty() else _Progress(err, size)
+    interrupted: list[int] = []
+
+    def stop_on(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+
+    previous = {sig: signal.signal(sig, stop_on) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with source, (_stdout_bytes(out) if to_stdout else args.output.open("wb")) as target:
+            summary, finished = run_batch(
+                source, target, framework, input_format=input_format, output_format=output_format,
+                jobs=args.jobs, chunk_size=args.chunk_size, postcodes=postcodes, settle=args.settle,
+                explain=args.explain, progress=progress, stop=lambda: bool(interrupted))
+    except BatchError as error:
+        err.write(f"{args.input}: {error}\n")
+        return 2
+    except OSError as error:
+        err.write(f"{args.output}: cannot write: {error.strerror or error}\n")
+        return 2
+    except EvaluationError as error:
+        err.write(f"{args.input}: the engine failed, the run stopped: {error}\n")
+        return 2
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if progress is not None:
+            progress.done()
+    for line in summary.invalid_rows:
+        err.write(f"{args.input}: {line}\n")
+    if summary.invalid > len(summary.invalid_rows):
+        err.write(f"{args.input}: … en nog {summary.invalid - len(summary.invalid_rows)} ongeldige rijen (zie de kolom error)\n")
+    if args.summary:
+        (err if to_stdout else out).write(summary.format())
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not (args.summary and to_stdout):  # the tables start with this line
+        err.write(summary.line() + "\n")
+    if not finished:
+        err.write(f"onderbroken: de eerste {summary.rows} rijen staan compleet in {args.output}; de rest is niet beslist\n")
+        return 130
+    return 1 if summary.invalid else 0
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size if str(path) != "-" and path.is_file() else None
+    except OSError:
+        return None
+
+
+class _stdout_bytes:
+    """Standard output as a binary stream that a ``with`` leaves open."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.buffer = getattr(out, "buffer", None)
+
+    def __enter__(self) -> _stdout_bytes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
+    def write(self, data: bytes) -> int:
+        if self.buffer is not None:
+            self.out.flush()
+            return int(self.buffer.write(data))
+        return self.out.write(data.decode("utf-8", "surrogateescape"))
+
+    def flush(self) -> None:
+        (self.buffer or self.out).flush()
+
+
+class _Progress:
+    """A one-line progress bar on a terminal: rows, rows per second, and how far through the file."""
+
+    def __init__(self, stream: TextIO, size: int | None) -> None:
+        self.stream = stream
+        self.size = size
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, rows: int, read: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        rate = rows / max(now - self.start, 1e-9)
+        text = f"{rows:,} rijen, {rate:,.0f}/s".replace(",", ".")
+        if self.size:
+            part = min(read / self.size, 1.0)
+            bar = "#" * int(part * 30)
+            left = (now - self.start) * (1 - part) / part if part > 0 else 0
+            text = f"[{bar:<30}] {part:4.0%}  {text}, nog {left:.0f} s"
+        self.stream.write(f"\r{text}\x1b[K")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.last:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def _reader(out: TextIO) -> Callable[[str], str]:
@@ -197,7 +345,7 @@ def format_outcome(outcome: Outcome) -> str:
             lines.append(f"Opzij gezet: {', '.join(outcome.overridden)}")
     else:
         assert isinstance(outcome, Escalation)
-        lines.append(f"Escalatie: {_REASON_NAMES[outcome.reason]} [{outcome.reason.value}]")
+        lines.append(f"Escalatie: {REASON_NAMES[outcome.reason]} [{outcome.reason.value}]")
         lines.append(f"Naar: {outcome.route.name}" + (f" <{outcome.route.url}>" if outcome.route.url else ""))
         if outcome.route.contact:
             lines.append(f"Aanmelden via: {outcome.route.contact}")

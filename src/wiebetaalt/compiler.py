@@ -187,6 +187,8 @@ class CompiledFramework:
     names: dict[str, tuple[str, str]]
     complement: tuple[tuple[str, Period], ...]
     digest: str
+    #: the short keys of the case fields some pattern reads; the others need not cross into durable
+    keys: frozenset[str] = frozenset(FIELD_KEYS.values())
 
 
 #: durable matches its own session object ({"sid", "id", "$s"}) against every rule too; a pattern
@@ -318,19 +320,34 @@ def compile_framework(framework: Framework) -> CompiledFramework:
     if problems:
         raise FrameworkError(problems)
     ruleset[CATCH_ALL] = {"all": [{"m": IS_CASE}], "pri": 2}
-    digest = hashlib.sha256(json.dumps(ruleset, sort_keys=True).encode()).hexdigest()[:16]
-    return CompiledFramework(framework, ruleset, names, tuple(complement), digest)
+    text = json.dumps(ruleset, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    keys = frozenset(key for key in FIELD_KEYS.values() if f'"{key}"' in text)
+    return CompiledFramework(framework, ruleset, names, tuple(complement), digest, keys)
 
 
-def case_fact(case: Case) -> dict[str, Any]:
-    """The case as a flat durable fact: known fields only, under their short keys."""
-    fact: dict[str, Any] = {"cid": 1}
-    for section, values in case:
-        if isinstance(values, dt.date):
-            fact[PEILDATUM_KEY] = values.toordinal()
-            continue
-        for name, value in values:
-            if value is not None:
-                path = f"{section}.{name}"
-                fact[FIELD_KEYS[path]] = _encode(CASE_FIELDS[path], value)
+# (section, [(field name, short key, is a date)]) for every section of the case model
+_LAYOUT: list[tuple[str, list[tuple[str, str, bool]]]] = []
+for _path, _ftype in CASE_FIELDS.items():
+    _section, _, _name = _path.partition(".")
+    if _name:
+        if not _LAYOUT or _LAYOUT[-1][0] != _section:
+            _LAYOUT.append((_section, []))
+        _LAYOUT[-1][1].append((_name, FIELD_KEYS[_path], _ftype.kind == "date"))
+
+
+def case_fact(case: Case, keys: frozenset[str] | None = None) -> dict[str, Any]:
+    """The case as a flat durable fact: known fields only, under their short keys.
+
+    ``keys`` (see :attr:`CompiledFramework.keys`) leaves out the fields no pattern reads: durable
+    parses every field of a fact and echoes the whole fact for every rule that fires.
+    """
+    fact: dict[str, Any] = {"cid": 1, PEILDATUM_KEY: case.peildatum.toordinal()}
+    # the models' __dict__ directly: this runs for every case, and pydantic's iteration is slow
+    for section, fields in _LAYOUT:
+        values = getattr(case, section).__dict__
+        for name, key, is_date in fields:
+            value = values[name]
+            if value is not None and (keys is None or key in keys):
+                fact[key] = value.toordinal() if is_date else value
     return fact

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import operator
 from fractions import Fraction
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -42,7 +44,20 @@ Scalar = Union[bool, int, str]
 OPERATORS: tuple[str, ...] = ("eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "known")
 
 
-class Atom(BaseModel):
+class _Compiled(BaseModel):
+    """A condition that caches plain-Python forms of itself (``functools.cached_property``).
+
+    The caches hold closures, which do not pickle; a copy sent to another process (as batch
+    worker processes get the framework) leaves them out and builds them again there.
+    """
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k in type(self).model_fields}
+        return state
+
+
+class Atom(_Compiled):
     """``{field: kind.leeftijd, gte: 7}``: one comparison of a case field; exactly one operator."""
 
     model_config = _MODEL
@@ -72,34 +87,112 @@ class Atom(BaseModel):
     def operators(self) -> list[str]:
         return [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
 
-    @property
+    # cached: resolving a case reads these for every atom, and the model is frozen
+    @functools.cached_property
     def op(self) -> str:
         return self.operators()[0]
 
-    @property
+    @functools.cached_property
     def value(self) -> Any:
         return getattr(self, "in_" if self.op == "in" else self.op)
 
+    @functools.cached_property
+    def date_value(self) -> Any:
+        """The value as dates (``datetime.date`` or a list of them): rule files write dates as text."""
+        value = self.value
+        if isinstance(value, list):
+            return [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in value]
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
-class All(BaseModel):
+
+    @functools.cached_property
+    def evaluate(self) -> Evaluator:
+        """See :data:`Evaluator`."""
+        get = operator.attrgetter(self.field)
+        if self.op == "known":
+            wanted = bool(self.value)
+            return lambda case: ((get(case) is not None) is wanted, ())
+        field = (self.field,)
+        compare = _COMPARE[self.op]
+        date = self.field in CASE_FIELDS and CASE_FIELDS[self.field].kind == "date"
+        target = self.date_value if date else self.value
+
+        def evaluate(case: Any) -> Verdict:
+            value = get(case)
+            if value is None:
+                return None, field
+            return bool(compare(value, target)), ()
+
+        return evaluate
+
+
+#: The three-valued truth of a condition for a case, and when it is unknown the fields (in order of
+#: appearance, each once) that leave it open; a field in a part that is settled anyway is not one.
+Verdict = tuple["bool | None", tuple[str, ...]]
+#: A condition compiled once into plain Python: case -> :data:`Verdict`.
+Evaluator = Callable[[Any], Verdict]
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge,
+    "in": lambda value, options: value in options, "not_in": lambda value, options: value not in options,
+}  # fmt: skip
+
+
+def _combine(parts: list[Evaluator], decisive: bool) -> Evaluator:
+    # decisive: the part value that settles the whole (true for any, false for all)
+    def evaluate(case: Any) -> Verdict:
+        open_fields: list[str] = []
+        for part in parts:
+            value, fields = part(case)
+            if value is decisive:
+                return decisive, ()
+            if value is None:
+                open_fields += fields
+        return (None, tuple(dict.fromkeys(open_fields))) if open_fields else (not decisive, ())
+
+    return evaluate
+
+
+class All(_Compiled):
     """``{all: [...]}``: every condition holds."""
 
     model_config = _MODEL
     all: Annotated[list[Condition], Field(min_length=1)]
 
+    @functools.cached_property
+    def evaluate(self) -> Evaluator:
+        """See :data:`Evaluator`."""
+        return _combine([c.evaluate for c in self.all], False)
 
-class AnyOf(BaseModel):
+
+class AnyOf(_Compiled):
     """``{any: [...]}``: at least one condition holds."""
 
     model_config = _MODEL
     any: Annotated[list[Condition], Field(min_length=1)]
 
+    @functools.cached_property
+    def evaluate(self) -> Evaluator:
+        """See :data:`Evaluator`."""
+        return _combine([c.evaluate for c in self.any], True)
 
-class Not(BaseModel):
+
+class Not(_Compiled):
     """``{not: condition}``: the condition does not hold."""
 
     model_config = _MODEL
     not_: Condition = Field(alias="not")
+
+    @functools.cached_property
+    def evaluate(self) -> Evaluator:
+        """See :data:`Evaluator`."""
+        inner = self.not_.evaluate
+
+        def evaluate(case: Any) -> Verdict:
+            value, fields = inner(case)
+            return (None if value is None else not value), fields
+
+        return evaluate
 
 
 def condition_kind(value: Any) -> str:

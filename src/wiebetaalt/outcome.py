@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import operator
 from fractions import Fraction
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 from .case import Case, field_value
 from .loader import PLACEHOLDER
@@ -35,6 +36,14 @@ class EscalationReason(str, enum.Enum):
     GREY_ZONE = "grey_zone"
     MISSING_FACTS = "missing_facts"
 
+
+#: The reasons in a few Dutch words, for people reading a list of outcomes.
+REASON_NAMES = {
+    EscalationReason.NO_RULE: "geen regel van toepassing",
+    EscalationReason.CONFLICT: "regels spreken elkaar tegen",
+    EscalationReason.GREY_ZONE: "grijs gebied",
+    EscalationReason.MISSING_FACTS: "ontbrekende feiten",
+}
 
 _NO_INTERIM = "Het kader wijst geen betaler voor de tussentijd aan."
 _REASON_TEXT = {
@@ -190,8 +199,18 @@ def condition_fields(condition: Condition | None) -> list[str]:
     return [condition.field]  # type: ignore[union-attr]
 
 
+@functools.lru_cache(maxsize=4096)
+def _template(text: str) -> tuple[str, bool]:
+    # the texts of a framework are few and every case renders some of them
+    flat = " ".join(text.split())
+    return flat, PLACEHOLDER.search(flat) is not None
+
+
 def render(text: str, case: Case, party: str | None = None) -> str:
     """Fill ``{kind.brp_gemeente}``-style placeholders (checked at load time) from the case."""
+    flat, placeholders = _template(text)
+    if not placeholders:
+        return flat
 
     def value(match: Any) -> str:
         name = match.group(1)
@@ -204,25 +223,21 @@ def render(text: str, case: Case, party: str | None = None) -> str:
             return "ja" if found else "nee"
         return str(found)
 
-    return PLACEHOLDER.sub(value, " ".join(text.split()))
+    return PLACEHOLDER.sub(value, flat)
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge,
-    "in": lambda value, options: value in options, "not_in": lambda value, options: value not in options,
-}  # fmt: skip
+_O = TypeVar("_O", bound="Decision | Escalation")
 
 
-def _atom_truth(atom: Atom, case: Case) -> bool | None:
-    value = field_value(case, atom.field)
-    if atom.op == "known":
-        return (value is not None) is bool(atom.value)
-    if value is None:
-        return None
-    target = atom.value
-    if isinstance(value, dt.date):  # rule files write dates as text, checked by the loader
-        target = [dt.date.fromisoformat(t) for t in target] if isinstance(target, list) else dt.date.fromisoformat(target)
-    return bool(_COMPARE[atom.op](value, target))
+def with_changes(outcome: _O, **changes: Any) -> _O:
+    """``dataclasses.replace`` for an outcome, without running ``__init__`` again.
+
+    The outcomes are frozen dataclasses with no ``__post_init__``, so a copy of their fields with
+    some changed is a complete outcome; resolving a caseload makes one or two per case.
+    """
+    new = object.__new__(type(outcome))
+    new.__dict__.update(outcome.__dict__, **changes)
+    return new
 
 
 def undetermined(condition: Condition, case: Case) -> tuple[bool | None, list[str]]:
@@ -231,26 +246,15 @@ def undetermined(condition: Condition, case: Case) -> tuple[bool | None, list[st
     Only fields in parts that are themselves undetermined count: in ``any`` of a true part and an
     unknown part the condition is true, and its unknown field is not asked for.
     """
-    if isinstance(condition, (All, AnyOf)):
-        parts = [undetermined(c, case) for c in (condition.all if isinstance(condition, All) else condition.any)]
-        decisive = isinstance(condition, AnyOf)  # the value that settles the whole: true for any, false for all
-        if any(value is decisive for value, _ in parts):
-            return decisive, []
-        open_fields = [f for value, fields in parts if value is None for f in fields]
-        return (None, list(dict.fromkeys(open_fields))) if open_fields else (not decisive, [])
-    if isinstance(condition, Not):
-        value, fields = undetermined(condition.not_, case)
-        return (None if value is None else not value), fields
-    assert isinstance(condition, Atom)
-    value = _atom_truth(condition, case)
-    return value, ([condition.field] if value is None else [])
+    value, fields = condition.evaluate(case)
+    return value, list(fields)
 
 
 def _unknown_fields(conditions: Iterable[Condition | None], case: Case) -> list[str]:
     found: list[str] = []
     for condition in conditions:
         if condition is not None:
-            found.extend(undetermined(condition, case)[1])
+            found.extend(condition.evaluate(case)[1])
     return list(dict.fromkeys(found))
 
 
@@ -276,6 +280,11 @@ class Resolver:
         self.funders = {f.id: f for f in framework.funders}
         self._overriders = _overriders(list(self.rules.values()))
         self._dated: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
+        # which undetermined rules can change the verdict depends only on the rule ids that hold
+        # and may hold (and on the versions in force), so a caseload computes it once per pattern
+        self.deciding: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self.routes: dict[tuple[Any, ...], Route] = {}
+        self.grounds: dict[tuple[Any, ...], tuple[tuple[LegalBasis, ...], str]] = {}
 
     def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
         """``overriders`` for the versions in force: a version's own ``overrides`` count."""
@@ -313,20 +322,36 @@ class _Policy:
         self.case = case
         self.truth = truth
         self.rules = resolver.rules
+        self.resolver = resolver
+        self.versions: tuple[int, ...] = ()
         if resolver.versions:
             self.rules = dict(resolver.rules)
+            chosen = []
             for rule_id, versions in resolver.versions.items():
-                self.rules[rule_id] = next((v for v in versions if v.in_force(case.peildatum)), versions[0])
+                index = next((i for i, v in enumerate(versions) if v.in_force(case.peildatum)), 0)
+                self.rules[rule_id] = versions[index]
+                chosen.append(index)
+            self.versions = tuple(chosen)
         self.order = resolver.order
         self.rank = resolver.rank
         self.funders = resolver.funders
         self.overriders = resolver.overriders_at(self.rules) if resolver.versions else resolver.overriders
+        self.parties: dict[str, tuple[str | None, list[Any], list[str]] | None] = {}
 
     def route(self, rules: Iterable[Rule]) -> Route:
         # The highest law involved decides where the dispute goes: a route named by one of its rules,
         # else the framework's own table (which a regional overlay replaces with its own). A route
         # of a lower law would send, say, an open Wlz question to a woonplaats commission.
         rules = list(rules)
+        key = (self.versions, *(rule.id for rule in rules))
+        found = self.resolver.routes.get(key)
+        if found is None:
+            if len(self.resolver.routes) >= 100_000:  # a bound, whatever the caseload
+                self.resolver.routes.clear()
+            found = self.resolver.routes[key] = self._route(rules)
+        return found
+
+    def _route(self, rules: list[Rule]) -> Route:
         if rules:
             top = min(self.rank.get(rule.domain, len(self.rank)) for rule in rules)
             for rule in rules:
@@ -364,27 +389,35 @@ class _Policy:
         how += [f"termijn: {route.deadline}"] if route.deadline else []
         if how:
             text += f" {route.name}: {'; '.join(how)}."
-        return dataclasses.replace(escalation, interim_funder=interim, explanation=text)
+        return with_changes(escalation, interim_funder=interim, explanation=text)
 
     def verdict_with_unknowns(self) -> Outcome:
         holding = [self.rules[r] for r in sorted(self.truth.true & self.rules.keys(), key=self.order.__getitem__)]
         maybe = [self.rules[r] for r in sorted(self.truth.unknown & self.rules.keys(), key=self.order.__getitem__)]
-        base = self.settle(holding)
         if not maybe:
-            return base
+            return self.settle(holding)
         if len(maybe) > MAX_UNKNOWN_RULES:
-            return self.missing(maybe, base)
+            return self.missing(maybe, holding)
+        key = (self.versions, tuple(r.id for r in holding), tuple(r.id for r in maybe))
+        found = self.resolver.deciding.get(key)
+        if found is None:
+            found = tuple(r.id for r in self._deciding(holding, maybe))
+            if len(self.resolver.deciding) >= 100_000:  # a bound, whatever the caseload
+                self.resolver.deciding.clear()
+            self.resolver.deciding[key] = found
+        if not found:
+            return self.settle(holding)
+        return self.missing([self.rules[r] for r in found], holding)
+
+    def _deciding(self, holding: list[Rule], maybe: list[Rule]) -> list[Rule]:
         # A rule matters when, for some truth of the other undetermined rules, its own truth
         # changes the verdict; asking for the facts of any other rule would be asking too much.
         worlds = range(1 << len(maybe))
         verdicts = [self.verdict([*holding, *(r for i, r in enumerate(maybe) if world >> i & 1)]) for world in worlds]
-        deciding = [
+        return [
             rule for i, rule in enumerate(maybe)
             if any(verdicts[world] != verdicts[world | 1 << i] for world in worlds if not world >> i & 1)
         ]
-        if not deciding:
-            return base
-        return self.missing(deciding, base)
 
     def winners(self, holding: list[Rule]) -> tuple[list[Rule], list[Rule], list[Rule]]:
         """(winners, overridden, set aside by voorliggendheid) among the rules that hold."""
@@ -412,13 +445,16 @@ class _Policy:
             return (EscalationReason.CONFLICT, tuple(r.id for r in winners))
         return ("decision", funders.pop())
 
-    def missing(self, rules: list[Rule], base: Outcome) -> Escalation:
+    def missing(self, rules: list[Rule], holding: list[Rule]) -> Escalation:
+        """The escalation for the facts of ``rules``; ``holding`` would decide without them."""
         facts = _unknown_fields((r.when for r in rules), self.case)
         names = ", ".join(r.id for r in rules)
         text = (
             f"{_REASON_TEXT[EscalationReason.MISSING_FACTS]} Of regel(s) {names} van toepassing zijn, hangt af van: "
             f"{', '.join(facts)}. Vul die aan en beslis opnieuw."
         )
+        # only a decision is worth building (and saying) here; the verdict tells without building it
+        base = self.settle(holding) if self.verdict(holding)[0] == "decision" else None
         if isinstance(base, Decision):
             text += f" Zonder die regel(s) zou {base.entity} betalen; dat is dus nog niet zeker."
         return Escalation(
@@ -471,6 +507,12 @@ class _Policy:
 
     def party(self, funder: Funder) -> tuple[str | None, list[Any], list[str]] | None:
         """(entity, sources used, missing facts) for a funder, or None when no source applies."""
+        # one case asks for the same few funders again and again (a candidate per unknown rule)
+        if funder.id not in self.parties:
+            self.parties[funder.id] = self._party(funder)
+        return self.parties[funder.id]
+
+    def _party(self, funder: Funder) -> tuple[str | None, list[Any], list[str]] | None:
         if not funder.party:
             return funder.fallback or funder.name, [], []
         for source in funder.party or []:
@@ -532,6 +574,18 @@ class _Policy:
         shares = [Share(entity, Fraction(w, total), w, funders[entity]) for entity, w in weights.items() if w]
         return shares, sources, []
 
+    def grounds(self, winners: list[Rule], sources: list[PartySource]) -> tuple[tuple[LegalBasis, ...], str]:
+        """The legal basis of a decision, once each, and its sentence; the same for every case alike."""
+        key = (self.versions, *(r.id for r in winners), "", *(s.id for s in sources))
+        found = self.resolver.grounds.get(key)
+        if found is None:
+            basis = [b for r in winners for b in r.legal_basis] + [b for s in sources for b in s.legal_basis]
+            found = (tuple(dict.fromkeys(basis)), "Rechtsgrond: " + "; ".join(dict.fromkeys(b.citation for b in basis)) + ".")
+            if len(self.resolver.grounds) >= 100_000:  # a bound, whatever the caseload
+                self.resolver.grounds.clear()
+            self.resolver.grounds[key] = found
+        return found
+
     def decide(self, winners: list[Rule], overridden: list[Rule], set_aside: list[Rule]) -> Outcome:
         funder = self.funders[winners[0].funder or ""]
         rule_ids = tuple(r.id for r in winners)
@@ -569,7 +623,7 @@ class _Policy:
                 candidates=tuple(Candidate(r.id, funder.id, None) for r in winners),
                 missing_facts=tuple(facts), rules=rule_ids,
             )
-        basis = [b for r in winners for b in r.legal_basis] + [b for s in sources for b in s.legal_basis]
+        legal_basis, grounds = self.grounds(winners, sources)
         if funder.split is not None:
             total = sum(share.weight for share in shares)
             parts = [f"De kosten worden gedeeld ({funder.name}): {entity}."]
@@ -587,12 +641,12 @@ class _Policy:
             parts.append(
                 f"Regel {rule.id} ({rule.domain}) is ook van toepassing, maar {winners[0].domain} is voorliggend."
             )
-        parts.append("Rechtsgrond: " + "; ".join(dict.fromkeys(b.citation for b in basis)) + ".")
+        parts.append(grounds)
         return Decision(
             funder=funder.id,
             funder_name=funder.name,
             entity=entity,
-            legal_basis=tuple(dict.fromkeys(basis)),
+            legal_basis=legal_basis,
             rules=rule_ids,
             overridden=tuple(r.id for r in [*overridden, *set_aside]),
             explanation=" ".join(p for p in parts if p),

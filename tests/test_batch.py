@@ -1,0 +1,404 @@
+"""Batch decisions: the same answers as one case at a time, nothing lost, in order, interruptible.
+
+The batch path (chunked matching in durable, worker processes, CSV and JSON Lines rows) must give
+for every case exactly what ``Engine.decide(case, settle=False)`` gives, and for every bad row an
+error row that names the row and the field, while every other row is still decided.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, RULES
+
+sys.path.insert(0, str(ROOT / "bench"))
+from decide import random_case  # noqa: E402  (the benchmark's own generator)
+from wiebetaalt import CaseError, Decision, Engine, Escalation, load_framework
+from wiebetaalt.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, Summary, decide_batch, record, run_batch
+from wiebetaalt.case import CASE_FIELDS
+from wiebetaalt.cli import main
+from wiebetaalt.testing import cases as framework_cases
+
+WATERWEG = RULES / "regio" / "waterweg.yaml"
+
+# Cases that are not valid in different ways: each must come back as the CaseError decide() raises.
+MALFORMED: list[Any] = [
+    {"peildatum": "nooit"},
+    {"peildatum": "2025-03-01", "kind": {"leeftijd": "elf"}},
+    {"peildatum": "2025-03-01", "hulpvraag": {"soort": "jeugdzorg"}},
+    {"kind": {"leeftijd": 9}},
+    {"peildatum": "2025-03-01", "onbekend": 1},
+    "geen casus",
+    None,
+]
+
+
+def outcomes_of(engine: Engine, cases: list[Any], *, settle: bool = False) -> list[Any]:
+    """What the one-case path gives for each case: an Outcome or the CaseError it raises."""
+    found: list[Any] = []
+    for case in cases:
+        try:
+            found.append(engine.decide(case, settle=settle))
+        except CaseError as error:
+            found.append(error)
+    return found
+
+
+def same(left: Any, right: Any) -> bool:
+    if isinstance(left, CaseError) or isinstance(right, CaseError):
+        return type(left) is type(right) and left.problems == right.problems
+    return left == right
+
+
+# --- Same answers ---------------------------------------------------------------------------
+
+
+@settings(max_examples=25)
+@given(data=st.data())
+def test_chunked_matching_gives_what_one_case_at_a_time_gives(engine, national, data):
+    drawn = data.draw(st.lists(framework_cases(national, known=0.6), min_size=1, max_size=60))
+    mixed = drawn + data.draw(st.lists(st.sampled_from(MALFORMED), max_size=4))
+    mixed = data.draw(st.permutations(mixed))
+    chunk = data.draw(st.integers(1, 70))
+    expected = outcomes_of(engine, mixed)
+    actual = list(engine.decide_many(mixed, settle=False, chunk_size=chunk))
+    assert len(actual) == len(expected)
+    for case, want, got in zip(mixed, expected, actual):
+        assert same(want, got), case
+
+
+def random_cases(count: int, seed: int, known: float = 0.6) -> list[dict[str, Any]]:
+    """The benchmark's cases: each fact known with probability ``known``, values the rules use."""
+    rng = random.Random(seed)
+    return [random_case(rng, known) for _ in range(count)]
+
+
+def test_batch_on_worker_processes_gives_what_one_case_at_a_time_gives(engine, national):
+    # cases of every kind (decisions, each escalation reason) and malformed ones, interleaved
+    mixed = [item for pair in itertools.zip_longest(random_cases(600, 6), MALFORMED * 5) for item in pair
+             if item is not None] + [None]
+    expected = outcomes_of(engine, mixed)
+    kinds = {type(o).__name__ if not isinstance(o, Escalation) else o.reason.value for o in expected}
+    assert {"Decision", "CaseError", "missing_facts", "grey_zone"} <= kinds, kinds
+    for jobs in (1, 2):
+        actual = list(decide_batch(national, mixed, jobs=jobs, chunk_size=37))
+        assert len(actual) == len(expected)
+        mismatches = [i for i, (want, got) in enumerate(zip(expected, actual)) if not same(want, got)]
+        assert not mismatches, (jobs, mismatches[:5])
+
+
+def test_settling_in_a_batch_gives_what_decide_gives():
+    framework = load_framework(WATERWEG)
+    child = {"brp_gemeente": "Schiedam", "verblijf": False, "geheim_adres": False, "leeftijd": 11}
+    cases = [{"peildatum": "2025-03-01", "kind": child, "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}},
+             {"peildatum": "2025-03-01", "kind": {**child, "wlz_indicatie": False}, "hulpvraag": {"soort": "jeugdhulp"}}]
+    with Engine(framework) as engine:
+        expected = outcomes_of(engine, cases, settle=True)
+    actual = list(decide_batch(framework, cases, jobs=1, settle=True))
+    assert actual == expected
+    assert all(o.settling_facts for o in actual)
+
+
+def test_a_regional_framework_by_path_and_a_postcode_table_reach_the_workers(tmp_path: Path):
+    from wiebetaalt.postcode import PostcodeTable
+
+    table = PostcodeTable({"9999ZZ": "Maassluis"})
+    case = {"peildatum": "2025-03-01", "kind": {"postcode": "9999 ZZ", "verblijf": False, "geheim_adres": False,
+                                                  "wlz_indicatie": False},
+            "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}}
+    [outcome] = decide_batch(WATERWEG, [case], jobs=2, postcodes=table)
+    assert isinstance(outcome, Decision) and outcome.entity == "gemeente Maassluis"
+
+
+def test_decide_batch_streams_an_endless_input_in_order():
+    endless = ({"peildatum": "2025-03-01", "kind": {"leeftijd": n % 31}, "hulpvraag": {"soort": "huiswerkbegeleiding"}}
+               for n in itertools.count())
+    results = list(itertools.islice(decide_batch(RULES / "landelijk.yaml", endless, jobs=2, chunk_size=50), 1234))
+    assert len(results) == 1234 and all(isinstance(r, Decision) for r in results)
+
+
+def test_bad_arguments_are_refused_before_any_work(national):
+    with pytest.raises(ValueError, match="chunk_size"):
+        list(decide_batch(national, [], chunk_size=0))
+    with pytest.raises(ValueError, match="jobs"):
+        list(decide_batch(national, [], jobs=0))
+
+
+# --- Files: nothing lost ----------------------------------------------------------------------
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], delimiter: str = ",") -> Path:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+HEADER = ["id", "peildatum", "kind.brp_gemeente", "kind.verblijf", "kind.geheim_adres", "kind.wlz_indicatie",
+          "kind.leeftijd", "school.gemeente", "hulpvraag.soort", "hulpvraag.toegang", "bedrag"]
+GOOD = ["", "2025-03-01", "Vlaardingen", "false", "false", "false", "11", "Schiedam", "jeugdhulp", "individueel", "1000"]
+
+
+def good(reference: str, **changes: str) -> list[str]:
+    row = [reference, *GOOD[1:]]
+    for column, value in changes.items():
+        row[HEADER.index(column.replace("__", "."))] = value
+    return row
+
+
+def read_output(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(args), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_csv_with_bad_rows_reports_them_and_decides_every_other_row(tmp_path: Path, jobs: str):
+    rows = [good(f"C{n}") for n in range(1, 41)]
+    bad = {
+        5: good("C5", kind__leeftijd="elf"),                      # not a number
+        9: good("C9", peildatum="2025-02-30"),                    # no such date
+        14: good("C14", hulpvraag__soort="jeugdzorg"),            # not a choice
+        20: good("C20", kind__verblijf="misschien"),              # not a yes/no
+        26: good("C26", bedrag="duizend"),                        # not an amount
+        31: good("C31")[:-3],                                     # cells missing
+        33: good("C33", kind__leeftijd="99", peildatum=""),       # out of range, and no peildatum
+    }
+    for number, row in bad.items():
+        rows[number - 1] = row
+    source = write_csv(tmp_path / "cases.csv", HEADER, rows)
+    target = tmp_path / "out.csv"
+    status, out, err = run_cli("batch", str(source), "-o", str(target), "--jobs", jobs, "--chunk-size", "4")
+    assert status == 1, err
+    output = read_output(target)
+    assert [row["row"] for row in output] == [str(n) for n in range(1, 41)]
+    assert [row["id"] for row in output] == [f"C{n}" for n in range(1, 41)]
+    invalid = {int(row["row"]): row["error"] for row in output if row["status"] == "invalid"}
+    assert sorted(invalid) == sorted(bad)
+    expected_fields = {5: ["kind.leeftijd"], 9: ["peildatum"], 14: ["hulpvraag.soort"], 20: ["kind.verblijf"],
+                       26: ["bedrag"], 31: ["(case)"], 33: ["kind.leeftijd", "peildatum"]}
+    for number, fields in expected_fields.items():
+        for field in fields:
+            assert f"{field}: " in invalid[number], (number, invalid[number])
+    # every other row is decided, as one case at a time decides it
+    decided = [row for row in output if row["status"] != "invalid"]
+    assert len(decided) == 40 - len(bad)
+    assert {(row["status"], row["entity"]) for row in decided} == {("decision", "gemeente Vlaardingen")}
+    # the run tells which rows, by number and line, and sums up
+    for number in bad:
+        assert f"rij {number} (regel {number + 1}): " in err
+    assert "40 rijen: 33 beslist, 0 geëscaleerd, 7 ongeldig" in err
+    assert out == ""
+
+
+def test_unreadable_rows_in_json_lines_are_reported_and_the_rest_decided(tmp_path: Path):
+    good_case = {"peildatum": "2025-03-01", "kind": {"leeftijd": 12}, "hulpvraag": {"soort": "huiswerkbegeleiding"}}
+    flat = {"id": "F", "peildatum": "2025-03-01", "kind.leeftijd": 12, "hulpvraag.soort": "huiswerkbegeleiding"}
+    lines = [json.dumps({"id": "A", **good_case}), "{niet json", "[1, 2]", "", json.dumps(flat),
+             json.dumps({**good_case, "id": ["x"]}), json.dumps({**good_case, "bedrag": 12.5})]
+    source = tmp_path / "cases.jsonl"
+    source.write_bytes("\n".join(lines).encode() + b"\n" + b'{"peildatum": "2025-03-01", "school": {"gemeente": "\xff"}}\n')
+    target = tmp_path / "out.jsonl"
+    status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
+    assert status == 1
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [r["row"] for r in rows] == [1, 2, 3, 4, 5, 6, 7]
+    assert [r["status"] for r in rows] == ["decision", "invalid", "invalid", "decision", "invalid", "decision", "invalid"]
+    assert rows[0]["id"] == "A" and rows[3]["id"] == "F"
+    assert "not valid JSON" in rows[1]["error"] and "not an object" in rows[2]["error"]
+    assert rows[4]["error"].startswith("id: ")
+    assert "not UTF-8" in rows[6]["error"]
+    assert "rij 2 (regel 2)" in err and "rij 7 (regel 8)" in err  # the blank line is no row, but a line
+
+
+def test_a_header_with_unknown_columns_stops_before_any_row(tmp_path: Path):
+    source = write_csv(tmp_path / "cases.csv", ["peildatum", "kind.brp_gemeete", "naam"], [["2025-03-01", "X", "Y"]])
+    target = tmp_path / "out.csv"
+    status, _, err = run_cli("batch", str(source), "-o", str(target))
+    assert status == 2
+    assert "unknown column 'kind.brp_gemeete'; did you mean 'kind.brp_gemeente'?" in err
+    assert "unknown column 'naam'" in err
+    source = write_csv(tmp_path / "geen.csv", ["id", "kind.leeftijd"], [["1", "3"]])
+    status, _, err = run_cli("batch", str(source), "-o", str(target))
+    assert status == 2 and "no column peildatum" in err
+
+
+def test_a_semicolon_file_from_a_spreadsheet_is_read_and_answered_in_kind(tmp_path: Path):
+    source = tmp_path / "cases.csv"
+    write_csv(source, HEADER, [good("A"), good("B", kind__wlz_indicatie="JA")], delimiter=";")
+    source.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())  # Excel writes a byte order mark
+    target = tmp_path / "out.csv"
+    status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
+    assert status == 0, err
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("row;id;status;")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert rows[0]["entity"] == "gemeente Vlaardingen"
+    assert rows[1]["status"] != "invalid" and "wlz" in rows[1]["rules"]  # "JA" read as true
+
+
+def test_standard_input_and_output(tmp_path: Path):
+    source = write_csv(tmp_path / "cases.csv", HEADER, [good("A")])
+    done = subprocess.run([sys.executable, "-m", "wiebetaalt", "batch", "-", "-o", "-", "--input-format", "csv",
+                           "--explain"], input=source.read_bytes(), capture_output=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    [row] = list(csv.DictReader(io.StringIO(done.stdout.decode())))
+    assert row["entity"] == "gemeente Vlaardingen" and "Jeugdwet" in row["legal_basis"]
+    assert row["explanation"].startswith("Gemeente Vlaardingen betaalt")
+    assert b"1 rijen: 1 beslist" in done.stderr
+
+
+def test_output_columns_carry_shares_reasons_routes_and_rules():
+    framework = load_framework(WATERWEG)
+    collective = {"peildatum": "2025-09-01", "school": {"gemeente": "Schiedam", "soort": "basisonderwijs"},
+                  "hulpvraag": {"soort": "jeugdhulp", "toegang": "collectief", "tijdens_schooltijd": True}}
+    unknown = {"peildatum": "2025-03-01", "hulpvraag": {"soort": "jeugdhulp"}}
+    shared, missing = decide_batch(framework, [collective, unknown], jobs=1)
+    assert isinstance(shared, Decision) and len(shared.shares) == 3
+    row = record(1, "R1", shared)
+    assert list(row) == list(OUTPUT_COLUMNS)
+    assert row["status"] == "decision" and [s["share"] for s in row["shares"]] == [
+        f"{s.fraction.numerator}/{s.fraction.denominator}" for s in shared.shares]
+    row = record(2, None, missing, explain=True)
+    assert row["status"] == "escalation" and row["reason"] == "missing_facts"
+    assert row["route"] == missing.route.id and "hulpvraag.toegang" in row["missing_facts"]
+    assert row["rules"] == list(missing.rules) and row["explanation"] == missing.explanation
+
+
+# --- Summary ------------------------------------------------------------------------------------
+
+
+def test_the_summary_adds_up_per_payer_reason_and_rule(tmp_path: Path):
+    rows = [good("A"), good("B", kind__brp_gemeente="Maassluis", bedrag="250,50"), good("C", hulpvraag__toegang=""),
+            good("D", hulpvraag__soort="rebound"), good("E", peildatum="x")]
+    source = write_csv(tmp_path / "cases.csv", HEADER, rows)
+    summary_json = tmp_path / "summary.json"
+    status, out, err = run_cli("batch", str(source), "-o", str(tmp_path / "out.csv"), "--summary",
+                               "--summary-json", str(summary_json), "--jobs", "1")
+    assert status == 1
+    data = json.loads(summary_json.read_text(encoding="utf-8"))
+    assert (data["rows"], data["decided"], data["invalid"]) == (5, 2, 1)
+    assert data["escalated"] == {"missing_facts": 1, "grey_zone": 1}
+    payers = {p["entity"]: (p["cases"], p["amount"]) for p in data["payers"]}
+    assert payers == {"gemeente Vlaardingen": (1, "1000.00"), "gemeente Maassluis": (1, "250.50")}
+    assert sum(p["cases"] for p in data["payers"]) == data["decided"]
+    rules = {r["rule"]: (r["decided"], r["escalated"]) for r in data["rules"]}
+    assert rules["jeugdhulp-individueel-woonplaats"] == (2, 1)  # decided twice, open once (toegang unknown)
+    assert rules["rebound-regionaal"] == (0, 1)
+    assert sum(d for d, _ in rules.values()) == 2  # each decision names its one deciding rule
+    assert "Per betaler" in out and "gemeente Maassluis" in out and "€ 250,50" in out
+    assert "Per reden van escalatie" in out and "grijs gebied [grey_zone]" in out
+    assert "Per regel" in out and "Ongeldige rijen per veld" in out
+
+
+def test_shared_costs_count_as_exact_shares_in_the_summary():
+    framework = load_framework(WATERWEG)
+    collective = {"peildatum": "2025-09-01", "school": {"gemeente": "Schiedam", "soort": "basisonderwijs"},
+                  "hulpvraag": {"soort": "jeugdhulp", "toegang": "collectief", "tijdens_schooltijd": True}}
+    summary = Summary()
+    [outcome] = decide_batch(framework, [collective], jobs=1)
+    summary.add(outcome, amount=None)
+    summary.add(outcome, amount=None)
+    assert sum(summary.payers.values()) == 2  # Fractions: exactly two cases, however the key splits them
+    halves = Summary()
+    halves.add(outcome)
+    halves.merge(halves)
+    assert halves.payers == summary.payers
+
+
+# --- Progress and interruption ----------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_on_a_terminal_and_none_otherwise(tmp_path: Path, monkeypatch):
+    source = write_csv(tmp_path / "cases.csv", HEADER, [good(str(n)) for n in range(60)])
+    clock = itertools.count(0, 0.5)
+    monkeypatch.setattr("wiebetaalt.cli.time.monotonic", lambda: next(clock))
+    err = Terminal()
+    assert main(["batch", str(source), "-o", str(tmp_path / "o.csv"), "--chunk-size", "10", "--jobs", "1"],
+                stdout=io.StringIO(), stderr=err) == 0
+    assert "\r[" in err.getvalue() and "rijen" in err.getvalue()
+    quiet = io.StringIO()
+    assert main(["batch", str(source), "-o", str(tmp_path / "o.csv"), "--jobs", "1"], stdout=io.StringIO(),
+                stderr=quiet) == 0
+    assert "\r" not in quiet.getvalue()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_interrupted_run_leaves_only_whole_rows(tmp_path: Path, jobs: str):
+    source = write_csv(tmp_path / "cases.csv", HEADER, [good(str(n)) for n in range(200_000)])
+    target = tmp_path / "out.csv"
+    process = subprocess.Popen([sys.executable, "-m", "wiebetaalt", "batch", str(source), "-o", str(target),
+                                "--jobs", jobs, "--chunk-size", "100"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while (not target.exists() or target.stat().st_size < 20_000) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "onderbroken" in err
+    text = target.read_text(encoding="utf-8")
+    assert text.endswith("\n")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(OUTPUT_COLUMNS)
+    assert 0 < len(rows) - 1 < 200_000
+    assert all(len(row) == len(OUTPUT_COLUMNS) for row in rows)
+    assert [row[0] for row in rows[1:]] == [str(n) for n in range(1, len(rows))]
+    assert f"de eerste {len(rows) - 1} rijen staan compleet" in err
+
+
+def test_every_case_field_is_a_column():
+    assert set(CASE_FIELDS) <= set(INPUT_COLUMNS)
+    documented = (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
+    for column in ("id", "bedrag", *OUTPUT_COLUMNS):
+        assert f"`{column}`" in documented, column
+
+
+def test_rows_are_found_across_quoted_line_breaks_and_an_open_quote_ends_its_row(tmp_path: Path):
+    from wiebetaalt.batch import read_rows
+
+    data = (b'peildatum,school.gemeente\n2025-03-01,"Den\nHaag"\n\n,,\n2025-03-01,"open\n'
+            + b"2025-03-01,x\n" * 150)
+    fmt, rows = read_rows(io.BytesIO(data), "csv")
+    rows = list(rows)
+    assert [(row.number, row.line) for row in rows[:2]] == [(1, 2), (2, 6)]
+    assert fmt.parse(rows[0]).data == {"peildatum": "2025-03-01", "school": {"gemeente": "Den\nHaag"}}
+    # a quote left open takes at most 100 lines with it; the rows after them are rows again
+    assert "a quoted cell is not closed" in str(fmt.parse(rows[1]).problems[0])
+    assert rows[2].line == 106 and len(rows) == 2 + 150 - 99
+
+
+def test_a_framework_that_has_decided_still_travels_to_worker_processes(national, engine):
+    import pickle
+
+    engine.decide({"peildatum": "2025-03-01", "hulpvraag": {"soort": "jeugdhulp"}}, settle=False)
+    copy = pickle.loads(pickle.dumps(national))  # the conditions cache closures, which do not pickle
+    assert copy == national
+    case = {"peildatum": "2025-03-01", "kind": {"leeftijd": 5}, "hulpvraag": {"soort": "jeugdhulp"}}
+    with Engine(copy) as other:
+        assert other.decide(case, settle=False) == engine.decide(case, settle=False)
