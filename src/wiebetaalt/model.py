@@ -104,7 +104,6 @@ class Atom(_Compiled):
             return [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in value]
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
-
     @functools.cached_property
     def evaluate(self) -> Evaluator:
         """See :data:`Evaluator`."""

@@ -8,11 +8,8 @@ that names the missing facts.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import enum
 import functools
-import operator
 from fractions import Fraction
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,7 +18,7 @@ from typing import Any, TypeVar, Union
 from .case import Case, field_value
 from .loader import PLACEHOLDER
 from .model import (
-    All, AnyOf, Atom, Condition, Framework, Funder, LegalBasis, Not, PartySource, Route, Rule, Split, condition_kind,
+    Condition, Framework, Funder, LegalBasis, PartySource, Route, Rule, Split, condition_kind,
 )
 
 #: Beyond this many unknown rules every combination is not tried; the case escalates.
