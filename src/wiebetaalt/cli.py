@@ -14,6 +14,7 @@ import json
 import signal
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from collections.abc import Callable
@@ -215,7 +216,9 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def stop_on(signum: int, frame: object) -> None:
         interrupted.append(signum)
 
-    previous = {sig: signal.signal(sig, stop_on) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # signal handlers belong to the main thread; elsewhere ^C stops the run as it stops anything
+    catch = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, stop_on) for sig in (signal.SIGINT, signal.SIGTERM)} if catch else {}
     try:
         with source, (_stdout_bytes(out) if to_stdout else args.output.open("wb")) as target:
             summary, finished = run_batch(
@@ -243,7 +246,11 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.summary:
         (err if to_stdout else out).write(summary.format())
     if args.summary_json:
-        args.summary_json.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        try:
+            args.summary_json.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+        except OSError as error:
+            err.write(f"{args.summary_json}: cannot write: {error.strerror or error}\n")
     if not (args.summary and to_stdout):  # the tables start with this line
         err.write(summary.line() + "\n")
     if not finished:
