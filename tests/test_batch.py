@@ -88,7 +88,7 @@ def random_cases(count: int, seed: int, known: float = 0.6) -> list[dict[str, An
 
 
 def test_batch_on_worker_processes_gives_what_one_case_at_a_time_gives(engine, national):
-    # cases of every kind (decisions, each escalation reason) and malformed ones, interleaved
+    # decisions, missing-facts and grey-zone escalations, and malformed cases, interleaved
     mixed = [item for pair in itertools.zip_longest(random_cases(600, 6), MALFORMED * 5) for item in pair
              if item is not None] + [None]
     expected = outcomes_of(engine, mixed)
@@ -124,7 +124,8 @@ def test_a_regional_framework_by_path_and_a_postcode_table_reach_the_workers(tmp
     assert isinstance(outcome, Decision) and outcome.entity == "gemeente Maassluis"
 
 
-def test_decide_batch_streams_an_endless_input_in_order():
+def test_decide_batch_streams_an_endless_input():
+    # the input is read as the outcomes are asked for: an endless generator is no problem
     endless = ({"peildatum": "2025-03-01", "kind": {"leeftijd": n % 31}, "hulpvraag": {"soort": "huiswerkbegeleiding"}}
                for n in itertools.count())
     results = list(itertools.islice(decide_batch(RULES / "landelijk.yaml", endless, jobs=2, chunk_size=50), 1234))
@@ -133,9 +134,9 @@ def test_decide_batch_streams_an_endless_input_in_order():
 
 def test_bad_arguments_are_refused_before_any_work(national):
     with pytest.raises(ValueError, match="chunk_size"):
-        list(decide_batch(national, [], chunk_size=0))
+        decide_batch(national, [], chunk_size=0)  # raised by the call, not by the first outcome
     with pytest.raises(ValueError, match="jobs"):
-        list(decide_batch(national, [], jobs=0))
+        decide_batch(national, [], jobs=0)
 
 
 # --- Files: nothing lost ----------------------------------------------------------------------
@@ -402,3 +403,16 @@ def test_a_framework_that_has_decided_still_travels_to_worker_processes(national
     case = {"peildatum": "2025-03-01", "kind": {"leeftijd": 5}, "hulpvraag": {"soort": "jeugdhulp"}}
     with Engine(copy) as other:
         assert other.decide(case, settle=False) == engine.decide(case, settle=False)
+
+
+def test_run_batch_stops_between_chunks_and_says_so(national):
+    text = io.StringIO()
+    csv.writer(text).writerows([HEADER, *(good(f"R{n}") for n in range(30))])
+    target = io.BytesIO()
+    seen: list[int] = []
+    summary, finished = run_batch(io.BytesIO(text.getvalue().encode()), target, national, input_format="csv",
+                                  output_format="jsonl", jobs=1, chunk_size=10,
+                                  progress=lambda rows, read: seen.append(rows), stop=lambda: bool(seen))
+    assert not finished and summary.rows == 10 and seen == [10]
+    rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
+    assert [row["row"] for row in rows] == list(range(1, 11)) and rows[0]["id"] == "R0"

@@ -8,8 +8,8 @@ every other row is still decided. See docs/batch.md.
 - :func:`decide_batch`: Python objects in, outcomes out, in input order, streaming, on worker
   processes; :meth:`wiebetaalt.engine.Engine.decide_many` is the same on one core.
 - :func:`run_batch`: a file in, a file out, with a :class:`Summary` (what ``wiebetaalt batch``
-  runs). The workers read the rows, decide them and write the output text themselves, so the main
-  process only moves text between the files and the workers.
+  runs). The workers parse the rows, decide them and write the output text themselves; the main
+  process only finds where each row ends and moves bytes between the files and the workers.
 """
 
 from __future__ import annotations
