@@ -416,3 +416,14 @@ def test_run_batch_stops_between_chunks_and_says_so(national):
     assert not finished and summary.rows == 10 and seen == [10]
     rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
     assert [row["row"] for row in rows] == list(range(1, 11)) and rows[0]["id"] == "R0"
+
+
+def test_a_cell_beyond_the_csv_size_limit_is_one_invalid_row(national):
+    text = io.StringIO()
+    csv.writer(text).writerows([HEADER, good("A"), good("B", school__gemeente="x" * 200_000), good("C")])
+    target = io.BytesIO()
+    summary, finished = run_batch(io.BytesIO(text.getvalue().encode()), target, national, input_format="csv",
+                                  output_format="jsonl", jobs=1)
+    rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
+    assert finished and [row["status"] for row in rows] == ["decision", "invalid", "decision"]
+    assert "cannot read the row as CSV" in rows[1]["error"] and summary.invalid == 1
