@@ -29,11 +29,11 @@ import string
 import textwrap
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .case import CASE_FIELDS, Case, field_value
+from .case import CASE_FIELDS, Case, case_data, field_value
 from .engine import Engine
 from .errors import CaseError
 from .model import Example, Framework, Rule
@@ -251,22 +251,6 @@ def _settled(outcome: Outcome) -> bool:
     return not (isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS)
 
 
-def case_of(peildatum: dt.date, pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    """A case as a case file holds it, from a peildatum and (dotted field, value) pairs.
-
-    Fields come in the order of the case model, dates as ``YYYY-MM-DD``, so that the same case is
-    always written the same way.
-    """
-    case: dict[str, Any] = {"peildatum": peildatum.isoformat()}
-    values = dict(pairs)
-    for path in CASE_FIELDS:
-        if path in values:
-            value = values[path]
-            section, _, name = path.partition(".")
-            case.setdefault(section, {})[name] = value.isoformat() if isinstance(value, dt.date) else value
-    return case
-
-
 class _Explorer:
     """One exploration: the tree of partial cases, and what it found on the way."""
 
@@ -331,7 +315,7 @@ class _Explorer:
         return values
 
     def evaluate(self, period: int, pairs: Pairs) -> tuple[Case, Truth, Outcome]:
-        prepared = self.engine.prepare(case_of(self.points[period], pairs))
+        prepared = self.engine.prepare(case_data(self.points[period], pairs))
         truth = self.engine.match(prepared)
         return prepared, truth, self.resolver.resolve(prepared, truth)
 
@@ -503,10 +487,10 @@ def _kind(explorer: _Explorer, key: tuple[str, tuple[str, ...]], leaves: list[_L
     explored = [leaf for leaf in leaves if not leaf.sampled]
     return Kind(
         reason=key[0], rules=key[1], funder=funder, cases=len(explored),
-        witness=case_of(explorer.points[first.period], first.pairs),
+        witness=case_data(explorer.points[first.period], first.pairs),
         peildata=tuple(explorer.points[p] for p in sorted({leaf.period for leaf in leaves})),
         examples=examples, samples=explorer.sample_hits.get(key, 0), sampled=not explored,
-        all_witnesses=tuple(case_of(explorer.points[leaf.period], leaf.pairs) for leaf in leaves) if every else (),
+        all_witnesses=tuple(case_data(explorer.points[leaf.period], leaf.pairs) for leaf in leaves) if every else (),
     )
 
 
@@ -615,7 +599,7 @@ def _report(explorer: _Explorer, sampled: list[_Leaf], sampling: Sampling | None
         leaves = sorted((leaf for k in inside for leaf in groups[(k.reason, k.rules)]), key=_Leaf.size)
         grey.append(GreyZone(
             rule.id, rule.title, len(inside), sum(k.cases for k in inside),
-            case_of(explorer.points[leaves[0].period], leaves[0].pairs),
+            case_data(explorer.points[leaves[0].period], leaves[0].pairs),
             tuple(dict.fromkeys(name for k in inside for name in k.examples)),
             sum(k.samples for k in inside),
         ))
@@ -633,7 +617,7 @@ def _report(explorer: _Explorer, sampled: list[_Leaf], sampling: Sampling | None
             dead.append(_dead(explorer, rule, all_leaves, certain))
         elif rule.id not in explorer.in_outcome:
             leaf = explorer.holds[rule.id][1]
-            shadowed.append(RuleFinding(rule.id, rule.title, case_of(explorer.points[leaf.period], leaf.pairs),
+            shadowed.append(RuleFinding(rule.id, rule.title, case_data(explorer.points[leaf.period], leaf.pairs),
                                         _beaten(explorer, rule, leaf), leaf.outcome.rules, certain))
 
     unsettled_groups = _group(explorer, explorer.unsettled)
@@ -686,7 +670,7 @@ def _dead(explorer: _Explorer, rule: Rule, leaves: list[_Leaf], certain: bool) -
         score = (-_atoms_true(explorer.rule_in_force(rule.id, day), leaf.prepared), leaf.size())
         if best is None or score < best:
             best = score
-            witness = case_of(day, leaf.pairs)
+            witness = case_data(day, leaf.pairs)
     if any(version.in_force(day) for day in explorer.points for version in versions):
         why = "de voorwaarde geldt in geen enkele casus"
     else:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from .case import CASE_FIELDS, Case, Child, Need, School, parse_case
+from .case import CASE_FIELDS, Case, Child, Need, School, parse_case, put_field
 from .errors import CaseError
 from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
 from .space import OTHER_TEXT, field_space
@@ -86,8 +86,7 @@ def question(path: str) -> Question:
 def with_fact(case: Case, path: str, value: Any) -> Case:
     """``case`` with one fact filled in (validated like any case)."""
     data = case.model_dump(mode="json", exclude_none=True)
-    section, name = path.split(".")
-    data.setdefault(section, {})[name] = value.isoformat() if isinstance(value, dt.date) else value
+    put_field(data, path, value)
     return parse_case(data)
 
 

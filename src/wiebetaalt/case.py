@@ -15,7 +15,7 @@ import re
 import reprlib
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
@@ -324,6 +324,26 @@ def case_fields(model: type[BaseModel] = Case, prefix: str = "") -> dict[str, Fi
 
 
 CASE_FIELDS: dict[str, FieldType] = case_fields()
+
+
+def put_field(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set the dotted field ``path`` in a raw case (a dict as a case file holds it), dates as YYYY-MM-DD."""
+    section, _, name = path.partition(".")
+    data.setdefault(section, {})[name] = value.isoformat() if isinstance(value, dt.date) else value
+
+
+def case_data(peildatum: dt.date, values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """A raw case from a peildatum and dotted field values (a mapping or pairs).
+
+    Fields come in the order of the case model, dates as ``YYYY-MM-DD``, so that the same case is
+    always written the same way.
+    """
+    case: dict[str, Any] = {"peildatum": peildatum.isoformat()}
+    given = dict(values)
+    for path in CASE_FIELDS:
+        if path in given and path != "peildatum":
+            put_field(case, path, given[path])
+    return case
 
 
 def field_value(case: Case, path: str) -> Any:

@@ -381,16 +381,13 @@ def _count(n: int) -> str:
 
 
 def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    absent = [path for path in args.paths if not path.exists()]
-    for path in absent:
-        err.write(f"{path}: bestaat niet (geen bestand of map)\n")
+    files, absent = _rule_files_named(args.paths, err)
+    unusable = absent or not files
     try:
         postcodes = PostcodeTable.from_csv(args.postcodes) if args.postcodes else None
     except (PostcodeTableError, OSError) as error:
         err.write(f"{error}\n")
         return 2
-    files = rule_files(path for path in args.paths if path.exists())
-    unusable = bool(absent) or not files
     reports: list[dict[str, Any]] = []
     everything: list[ExampleResult] = []
     for path in files:
@@ -405,9 +402,7 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 results = run_examples(framework, engine)
         except (EvaluationError, CaseError) as error:
             unusable = True
-            report["error"] = f"de voorbeelden zijn niet uitgevoerd: {error}"
-            if not args.json:
-                out.write(f"{path}: de voorbeelden zijn niet uitgevoerd: {error}\n")
+            _not_done(path, report, args.json, out, f"de voorbeelden zijn niet uitgevoerd: {error}")
             continue
         everything += results
         report["examples"] = [result.to_dict() for result in results]
@@ -424,6 +419,24 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if unusable:
         return 2
     return 1 if failed else 0
+
+
+def _rule_files_named(paths: list[Path], err: TextIO) -> tuple[list[Path], bool]:
+    """The rule files under ``paths`` for `test` and `analyse`, and whether a path does not exist.
+
+    A path that does not exist is reported at once; the files under the other paths still run.
+    """
+    absent = [path for path in paths if not path.exists()]
+    for path in absent:
+        err.write(f"{path}: bestaat niet (geen bestand of map)\n")
+    return rule_files(path for path in paths if path.exists()), bool(absent)
+
+
+def _not_done(path: Path, report: dict[str, Any], as_json: bool, out: TextIO, why: str) -> None:
+    """One file of a multi-file command could not be run; the report (or the text) says why."""
+    report["error"] = why
+    if not as_json:
+        out.write(f"{path}: {why}\n")
 
 
 def _load_reported(path: Path, report: dict[str, Any], as_json: bool, out: TextIO, skipped: str) -> Framework | None:
@@ -444,11 +457,8 @@ def _analyse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.budget < 1:
         err.write("--budget moet minstens 1 zijn\n")
         return 2
-    absent = [path for path in args.paths if not path.exists()]
-    for path in absent:
-        err.write(f"{path}: bestaat niet (geen bestand of map)\n")
-    files = rule_files(path for path in args.paths if path.exists())
-    unusable = bool(absent) or not files
+    files, absent = _rule_files_named(args.paths, err)
+    unusable = absent or not files
     findings = False
     reports: list[dict[str, Any]] = []
     seconds, analysed = 0.0, 0
@@ -463,9 +473,7 @@ def _analyse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             analysis = analyse(framework, budget=args.budget, examples=inherited_examples(path))
         except (EvaluationError, CaseError) as error:
             unusable = True
-            report["error"] = f"niet geanalyseerd: {error}"
-            if not args.json:
-                out.write(f"{path}: niet geanalyseerd: {error}\n")
+            _not_done(path, report, args.json, out, f"niet geanalyseerd: {error}")
             continue
         findings = findings or analysis.findings
         seconds, analysed = seconds + analysis.seconds, analysed + 1

@@ -104,6 +104,10 @@ class Atom(_Compiled):
             return [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in value]
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
+    def holds_for(self, value: Any) -> bool:
+        """The comparison for one known value of the field (a date compares with the dates written)."""
+        return bool(_COMPARE[self.op](value, self.date_value if isinstance(value, dt.date) else self.value))
+
     @functools.cached_property
     def evaluate(self) -> Evaluator:
         """See :data:`Evaluator`."""

@@ -28,8 +28,7 @@ import datetime as dt
 import difflib
 import json
 import math
-import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, NoReturn, Union
 
@@ -37,12 +36,12 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from .ask import summary
-from .case import CASE_FIELDS, Case, field_value, parse_case
+from .case import CASE_FIELDS, Case, case_data, field_value, parse_case, put_field
 from .engine import Engine
 from .errors import CaseError, EvaluationError
 from .model import All, AnyOf, Atom, Condition, Framework, Not, Rule
 from .outcome import Decision, Escalation, EscalationReason, Outcome, undetermined
-from .space import OTHER_TEXT, atoms, date_points, field_space, framework_atoms, used_fields
+from .space import OTHER_TEXT, date_points, field_space, framework_atoms, used_fields
 
 __all__ = (
     "INDIVIDUAL_YOUTH_CARE",
@@ -210,7 +209,7 @@ def cases(
                     drawn[path] = plan.value(draw, path, value, peildatum, drawn)
         if term:
             _keep_derivations_out(term, drawn)
-        case = _case_of(peildatum, drawn)
+        case = case_data(peildatum, drawn)
         if rule_id is not None and not plan.holds(rule_id, case):
             reject()
         return case
@@ -270,16 +269,6 @@ def _family(path: str) -> str:
     return path
 
 
-def _case_of(peildatum: dt.date, values: Mapping[str, Any]) -> dict[str, Any]:
-    case: dict[str, Any] = {"peildatum": peildatum.isoformat()}
-    for path in _FIELDS:
-        if path in values:
-            value = values[path]
-            section, _, name = path.partition(".")
-            case.setdefault(section, {})[name] = value.isoformat() if isinstance(value, dt.date) else value
-    return case
-
-
 def _keep_derivations_out(term: _Term, drawn: dict[str, Any]) -> None:
     for target, inputs in _DERIVED_FROM.items():
         if target not in term:
@@ -300,17 +289,9 @@ def _compare(atom: Atom, value: Any) -> bool | None:
         return (value is not _UNKNOWN) is bool(atom.value)
     if value is _UNKNOWN:
         return None
-    target = atom.value
     if value is _OTHER:  # unequal to every constant a condition names
         return atom.op in ("ne", "not_in")
-    if isinstance(value, dt.date):
-        target = [dt.date.fromisoformat(str(t)) for t in target] if isinstance(target, list) else \
-            dt.date.fromisoformat(str(target))
-    compare: dict[str, Callable[[Any, Any], bool]] = {
-        "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
-        "gte": operator.ge, "in": lambda v, options: v in options, "not_in": lambda v, options: v not in options,
-    }
-    return bool(compare[atom.op](value, target))
+    return atom.holds_for(value)
 
 
 def _conjoin(left: list[_Term], right: list[_Term]) -> list[_Term]:
@@ -762,7 +743,7 @@ def _with(raw: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
     if value is None:
         changed.get(section, {}).pop(name, None)
     else:
-        changed.setdefault(section, {})[name] = value.isoformat() if isinstance(value, dt.date) else value
+        put_field(changed, path, value)
     return changed
 
 
