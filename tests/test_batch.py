@@ -28,6 +28,7 @@ from conftest import ROOT, RULES
 sys.path.insert(0, str(ROOT / "bench"))
 from decide import random_case  # noqa: E402  (the benchmark's own generator)
 from wiebetaalt import CaseError, Decision, Engine, Escalation, load_framework
+from wiebetaalt.errors import CaseProblem
 from wiebetaalt.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, Summary, decide_batch, record, run_batch
 from wiebetaalt.case import CASE_FIELDS
 from wiebetaalt.cli import main
@@ -427,3 +428,68 @@ def test_a_cell_beyond_the_csv_size_limit_is_one_invalid_row(national):
     rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
     assert finished and [row["status"] for row in rows] == ["decision", "invalid", "decision"]
     assert "cannot read the row as CSV" in rows[1]["error"] and summary.invalid == 1
+
+
+# --- The quick paths read and write what the general ones do -------------------------------------
+
+# cells a row may hold: usual and unusual spellings, padding, quotes, separators, other scripts' digits
+CELLS = st.one_of(
+    st.sampled_from(["", "true", "False", "JA", "nee", "1", "0", "tRuE", "x", "12", "007", "+3", "-3",
+                     "1234567890", "\u0663", "2025-03-01", "2025-02-30", " 5", "5 ", "Den Haag", " Delft",
+                     'a"b', '"q"', '"a,b"', "a;b", "\t", "\xa0x", "a\x00b", "\u2028"]),
+    st.text(max_size=5),
+)
+
+
+@settings(max_examples=400)
+@given(data=st.data(), delimiter=st.sampled_from([",", ";", "\t"]))
+def test_the_plain_row_path_reads_what_the_general_path_reads(data, delimiter):
+    from wiebetaalt.batch import _RowFormat
+
+    columns = data.draw(st.lists(st.sampled_from(INPUT_COLUMNS), min_size=1, max_size=12, unique=True))
+    rows = _RowFormat("csv", tuple(columns), delimiter)
+    cells = data.draw(st.lists(CELLS, min_size=len(columns) - 1, max_size=len(columns) + 1))
+    text = delimiter.join(cells) + data.draw(st.sampled_from(["\n", "\r\n", ""]))
+    problems: list[Any] = []
+    found = rows._cells(text, problems)
+    general = rows._csv(found, problems) if not problems else {}
+    plain = rows._plain(text)
+    if plain is not None:
+        assert not problems and plain == general
+
+
+def test_the_rows_of_a_generated_caseload_take_the_plain_path():
+    from wiebetaalt.batch import read_rows
+
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(INPUT_COLUMNS)
+    rng = random.Random(3)
+    for number in range(200):
+        case = random_case(rng)
+        flat = {f"{section}.{name}": ("true" if value else "false") if isinstance(value, bool) else value
+                for section, fields in case.items() if isinstance(fields, dict) for name, value in fields.items()}
+        flat.update({"id": f"C{number}", "peildatum": case["peildatum"], "school.gemeente": "Den Haag"})
+        writer.writerow([flat.get(column, "") for column in INPUT_COLUMNS])
+    rows_format, rows = read_rows(io.BytesIO(text.getvalue().encode()), "csv")
+    assert all(rows_format._plain(row.data.decode()) is not None for row in rows)
+
+
+@settings(max_examples=60)
+@given(references=st.lists(st.one_of(st.text(max_size=6), st.sampled_from(["a,b", 'x"y', "r\nn", "c\rr", ";", "\t"])),
+                           min_size=1, max_size=8),
+       delimiter=st.sampled_from([",", ";", "\t"]), explain=st.booleans())
+def test_output_rows_are_what_the_csv_module_writes(engine, references, delimiter, explain):
+    from wiebetaalt.batch import _csv_row, _Writer
+
+    results: list[Any] = [
+        engine.decide({"peildatum": "2025-03-01", "kind": {"leeftijd": 5, "brp_gemeente": "Schiedam"},
+                       "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}}, settle=False),
+        engine.decide({"peildatum": "2025-03-01", "hulpvraag": {"soort": "jeugdhulp"}}, settle=False),
+        CaseError([CaseProblem("kind.leeftijd", 'not a whole number: "elf", "twaalf"', "a whole number")]),
+    ]
+    items = [(n, reference, results[n % 3]) for n, reference in enumerate(references, 1)]
+    expected = io.StringIO()
+    csv.writer(expected, delimiter=delimiter, lineterminator="\n").writerows(
+        _csv_row(*item, explain=explain) for item in items)
+    assert _Writer("csv", explain, delimiter).rows(items) == expected.getvalue()

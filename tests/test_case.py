@@ -160,3 +160,19 @@ def test_the_kind_of_stay_gives_verblijf_unless_respite_is_incidental(engine):
     assert verblijf("pleegzorg") is True and verblijf("logeren_regelmatig") is True
     assert verblijf("logeren_incidenteel") is False
     assert verblijf("pleegzorg", given=False) is False  # a value given is never changed
+
+
+def test_replaced_gives_what_model_copy_gives():
+    import pickle
+
+    from wiebetaalt.case import replaced
+
+    case = parse_case({"peildatum": "2025-03-01", "kind": {"leeftijd": 9, "postcode": "3111 xy"}})
+    for changes in ({}, {"brp_woonadres": True}, {"brp_gemeente": "Delft", "verblijf": False}):
+        new, copy = replaced(case.kind, changes), case.kind.model_copy(update=changes)
+        assert new == copy and repr(new) == repr(copy) and new.model_dump() == copy.model_dump()
+        assert new.model_fields_set == copy.model_fields_set
+        assert pickle.loads(pickle.dumps(new)) == copy
+    outer = replaced(case, {"kind": replaced(case.kind, {"brp_woonadres": True})})
+    assert outer == case.model_copy(update={"kind": case.kind.model_copy(update={"brp_woonadres": True})})
+    assert case.kind.brp_woonadres is None  # the original is untouched

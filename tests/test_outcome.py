@@ -201,3 +201,14 @@ def test_true_and_false_placeholders_read_ja_and_nee():
     fw = framework(rule("a", explanation="verblijf: {kind.verblijf}; geheim adres: {kind.geheim_adres}"))
     outcome = resolve(fw, CASE, truth({"a"}))
     assert "verblijf: nee; geheim adres: onbekend" in outcome.explanation
+
+
+def test_the_resolver_caches_stay_bounded_whatever_the_caseload():
+    from wiebetaalt.outcome import _remember
+
+    cache = {n: n for n in range(100_000)}
+    assert _remember(cache, "new", 1) == 1
+    assert cache == {"new": 1}  # full: emptied before the new entry
+    for n in range(10):
+        _remember(cache, n, n)
+    assert len(cache) == 11

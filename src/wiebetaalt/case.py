@@ -346,6 +346,25 @@ def case_data(peildatum: dt.date, values: Mapping[str, Any] | Iterable[tuple[str
     return case
 
 
+_M = typing.TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def replaced(model: _M, changes: dict[str, Any]) -> _M:
+    """``model.model_copy(update=changes)`` for the case models, in half the time.
+
+    The case models are frozen, forbid extra fields and have no private attributes, so their
+    state is the field values and the names of the fields set; deciding a caseload copies a case
+    and its ``kind`` for most rows. The changes are not validated, as with ``model_copy``.
+    """
+    new = object.__new__(type(model))
+    _set(new, "__dict__", {**model.__dict__, **changes})
+    _set(new, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
+    _set(new, "__pydantic_extra__", None)
+    _set(new, "__pydantic_private__", None)
+    return new
+
+
 def field_value(case: Case, path: str) -> Any:
     """The value of a dotted field of ``case`` (``None`` when unknown)."""
     getter = _GETTERS.get(path)

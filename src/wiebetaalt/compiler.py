@@ -335,6 +335,23 @@ for _path, _ftype in CASE_FIELDS.items():
             _LAYOUT.append((_section, []))
         _LAYOUT[-1][1].append((_name, FIELD_KEYS[_path], _ftype.kind == "date"))
 
+# per set of keys: (section, [(field name, key)] of the other fields, [(field name, key)] of the dates)
+_Layout = list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]
+_LAYOUTS: dict[frozenset[str] | None, _Layout] = {}
+
+
+def _layout(keys: frozenset[str] | None) -> _Layout:
+    found = _LAYOUTS.get(keys)
+    if found is None:
+        found = [
+            (section, [(name, key) for name, key, is_date in fields if not is_date and (keys is None or key in keys)],
+             [(name, key) for name, key, is_date in fields if is_date and (keys is None or key in keys)])
+            for section, fields in _LAYOUT
+        ]
+        if len(_LAYOUTS) < 1000:  # a few frameworks per process; a bound all the same
+            _LAYOUTS[keys] = found
+    return found
+
 
 def case_fact(case: Case, keys: frozenset[str] | None = None) -> dict[str, Any]:
     """The case as a flat durable fact: known fields only, under their short keys.
@@ -344,10 +361,12 @@ def case_fact(case: Case, keys: frozenset[str] | None = None) -> dict[str, Any]:
     """
     fact: dict[str, Any] = {"cid": 1, PEILDATUM_KEY: case.peildatum.toordinal()}
     # the models' __dict__ directly: this runs for every case, and pydantic's iteration is slow
-    for section, fields in _LAYOUT:
+    for section, plain, dates in _layout(keys):
         values = getattr(case, section).__dict__
-        for name, key, is_date in fields:
-            value = values[name]
-            if value is not None and (keys is None or key in keys):
-                fact[key] = value.toordinal() if is_date else value
+        for name, key in plain:
+            if (value := values[name]) is not None:
+                fact[key] = value
+        for name, key in dates:
+            if (value := values[name]) is not None:
+                fact[key] = value.toordinal()
     return fact

@@ -22,7 +22,7 @@ from typing import Any
 
 import durable_rules_engine as _durable
 
-from .case import Case, parse_case
+from .case import Case, parse_case, replaced
 from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
 from .errors import CaseError, EvaluationError
 from .model import Framework
@@ -89,6 +89,10 @@ class Engine:
         self._compiled: CompiledFramework = compile_framework(framework)
         self._resolver = Resolver(framework)
         self._names = self._compiled.names
+        # the items whose truth is "unknown" when neither their true nor their false rule fires
+        complement = self._compiled.complement
+        self._always_complement = frozenset(item for item, period in complement if period.always)
+        self._dated_complement = [(item, period) for item, period in complement if not period.always]
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._sid = "s0"
@@ -186,7 +190,7 @@ class Engine:
             # every kind of stay is verblijf, except respite that does not recur regularly
             updates["verblijf"] = child.soort_verblijf != "logeren_incidenteel"
         if updates:
-            case = case.model_copy(update={"kind": child.model_copy(update=updates)})
+            case = replaced(case, {"kind": replaced(child, updates)})
         return case, " ".join(notes)
 
     def match(self, case: Case) -> Truth:
@@ -203,7 +207,7 @@ class Engine:
             return []
         keys = self._compiled.keys
         facts = [case_fact(case, keys) for case in cases]
-        fired: dict[int, list[str]] = {}
+        fired: list[list[str]] = [[] for _ in cases]
         with self._lock:
             if self._handle is None:
                 raise EvaluationError("this engine is closed")
@@ -225,7 +229,10 @@ class Engine:
                 while message:
                     name = message[2 : message.index('"', 2)]
                     for number in _FACT_ID.findall(message):
-                        fired.setdefault(int(number), []).append(name)
+                        index = int(number) - first
+                        if not 0 <= index < len(fired):
+                            raise EvaluationError(f"durable_rules reported a case it was not given (id {number})")
+                        fired[index].append(name)
                     message = _durable.complete_and_start_action(self._handle, state)
                 if len(facts) > 1:
                     _durable.retract_facts(self._handle, text)
@@ -238,7 +245,7 @@ class Engine:
                 if isinstance(error, Exception):
                     raise EvaluationError(f"durable_rules failed: {error}") from error
                 raise
-        return [self._truth(case, fired.get(number, [])) for number, case in enumerate(cases, first)]
+        return [self._truth(case, names) for case, names in zip(cases, fired)]
 
     def _truth(self, case: Case, fired: list[str]) -> Truth:
         if CATCH_ALL not in fired:
@@ -249,7 +256,8 @@ class Engine:
                 state_name, item = self._names[name]
                 found[state_name].add(item)
         true, unknown, false = found["true"], found["unknown"], found["false"]
-        for item, period in self._compiled.complement:
+        unknown |= self._always_complement - true - false
+        for item, period in self._dated_complement:
             if item not in true and item not in false and period.in_force(case.peildatum):
                 unknown.add(item)
         return Truth(frozenset(true), frozenset(unknown))

@@ -248,6 +248,11 @@ class Period(BaseModel):
     def in_force(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
 
+    @property
+    def always(self) -> bool:
+        """In force on every day: no ``valid_from`` and no ``valid_to``."""
+        return self.valid_from is None and self.valid_to is None
+
 
 class PartySource(Period):
     """One way to find the concrete party behind a funder role, tried in the order listed.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 from fractions import Fraction
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
 
@@ -282,6 +282,8 @@ class Resolver:
         self.deciding: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self.routes: dict[tuple[Any, ...], Route] = {}
         self.grounds: dict[tuple[Any, ...], tuple[tuple[LegalBasis, ...], str]] = {}
+        self.winners: dict[tuple[Any, ...], Winners] = {}
+        self.candidates: dict[tuple[str, str, str | None], Candidate] = {}
 
     def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
         """``overriders`` for the versions in force: a version's own ``overrides`` count."""
@@ -296,6 +298,21 @@ class Resolver:
 
     def resolve(self, case: Case, truth: Truth) -> Outcome:
         return _Policy(self, case, truth).resolve()
+
+
+#: (winners, overridden, set aside by voorliggendheid) among the rules that hold
+Winners = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remember(cache: dict[_K, _V], key: _K, value: _V) -> _V:
+    """Store ``value`` in one of a Resolver's caches, which hold at most 100,000 entries whatever the caseload."""
+    if len(cache) >= 100_000:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _overriders(rules: list[Rule]) -> dict[str, frozenset[str]]:
@@ -343,9 +360,7 @@ class _Policy:
         key = (self.versions, *(rule.id for rule in rules))
         found = self.resolver.routes.get(key)
         if found is None:
-            if len(self.resolver.routes) >= 100_000:  # a bound, whatever the caseload
-                self.resolver.routes.clear()
-            found = self.resolver.routes[key] = self._route(rules)
+            found = _remember(self.resolver.routes, key, self._route(rules))
         return found
 
     def _route(self, rules: list[Rule]) -> Route:
@@ -398,10 +413,7 @@ class _Policy:
         key = (self.versions, tuple(r.id for r in holding), tuple(r.id for r in maybe))
         found = self.resolver.deciding.get(key)
         if found is None:
-            found = tuple(r.id for r in self._deciding(holding, maybe))
-            if len(self.resolver.deciding) >= 100_000:  # a bound, whatever the caseload
-                self.resolver.deciding.clear()
-            self.resolver.deciding[key] = found
+            found = _remember(self.resolver.deciding, key, tuple(r.id for r in self._deciding(holding, maybe)))
         if not found:
             return self.settle(holding)
         return self.missing([self.rules[r] for r in found], holding)
@@ -416,18 +428,26 @@ class _Policy:
             if any(verdicts[world] != verdicts[world | 1 << i] for world in worlds if not world >> i & 1)
         ]
 
-    def winners(self, holding: list[Rule]) -> tuple[list[Rule], list[Rule], list[Rule]]:
+    def winners(self, holding: list[Rule]) -> Winners:
         """(winners, overridden, set aside by voorliggendheid) among the rules that hold."""
+        # the same for every case with these rules holding (and these versions in force)
+        key = (self.versions, tuple([r.id for r in holding]))
+        found = self.resolver.winners.get(key)
+        if found is None:
+            found = _remember(self.resolver.winners, key, self._winners(holding))
+        return found
+
+    def _winners(self, holding: list[Rule]) -> Winners:
         # compare ids, not rules: equality of pydantic models is slow and this runs per combination
         ids = {r.id for r in holding}
-        overridden = [r for r in holding if self.overriders(r.id) & ids]
+        overridden = tuple(r for r in holding if self.overriders(r.id) & ids)
         gone = {r.id for r in overridden}
         remaining = [r for r in holding if r.id not in gone]
         if not remaining:
-            return [], overridden, []
+            return (), overridden, ()
         top = min(self.rank[r.domain] for r in remaining)
-        return ([r for r in remaining if self.rank[r.domain] == top], overridden,
-                [r for r in remaining if self.rank[r.domain] != top])
+        return (tuple(r for r in remaining if self.rank[r.domain] == top), overridden,
+                tuple(r for r in remaining if self.rank[r.domain] != top))
 
     def verdict(self, holding: list[Rule]) -> tuple[Any, ...]:
         """What :meth:`settle` would conclude, without building its texts."""
@@ -444,8 +464,9 @@ class _Policy:
 
     def missing(self, rules: list[Rule], holding: list[Rule]) -> Escalation:
         """The escalation for the facts of ``rules``; ``holding`` would decide without them."""
-        facts = _unknown_fields((r.when for r in rules), self.case)
-        names = ", ".join(r.id for r in rules)
+        facts = _unknown_fields([r.when for r in rules], self.case)
+        ids = tuple([r.id for r in rules])
+        names = ", ".join(ids)
         text = (
             f"{_REASON_TEXT[EscalationReason.MISSING_FACTS]} Of regel(s) {names} van toepassing zijn, hangt af van: "
             f"{', '.join(facts)}. Vul die aan en beslis opnieuw."
@@ -458,15 +479,20 @@ class _Policy:
             EscalationReason.MISSING_FACTS,
             self.route(rules),
             text,
-            candidates=tuple(self.candidate(r) for r in rules if (r.funder or r.suggested_funder)),
+            candidates=tuple([self.candidate(r) for r in rules if (r.funder or r.suggested_funder)]),
             missing_facts=tuple(facts),
-            rules=tuple(r.id for r in rules),
+            rules=ids,
         )
 
     def candidate(self, rule: Rule) -> Candidate:
         funder_id = rule.funder or rule.suggested_funder or ""
         party = self.party(self.funders[funder_id]) if funder_id in self.funders else None
-        return Candidate(rule.id, funder_id, party[0] if party and party[0] and not party[2] else None)
+        key = (rule.id, funder_id, party[0] if party and party[0] and not party[2] else None)
+        # a missing-facts escalation names a candidate for each of its rules, often twenty or more
+        found = self.resolver.candidates.get(key)
+        if found is None:
+            found = _remember(self.resolver.candidates, key, Candidate(*key))
+        return found
 
     def settle(self, holding: list[Rule]) -> Outcome:
         winners, overridden, set_aside = self.winners(holding)
@@ -484,7 +510,7 @@ class _Policy:
             return self.escalate(EscalationReason.CONFLICT, winners)
         return self.decide(winners, overridden, set_aside)
 
-    def escalate(self, reason: EscalationReason, rules: list[Rule]) -> Escalation:
+    def escalate(self, reason: EscalationReason, rules: Sequence[Rule]) -> Escalation:
         route = self.route(rules)
         candidates = tuple(self.candidate(r) for r in rules)
         parts = [_REASON_TEXT[reason]]
@@ -571,19 +597,18 @@ class _Policy:
         shares = [Share(entity, Fraction(w, total), w, funders[entity]) for entity, w in weights.items() if w]
         return shares, sources, []
 
-    def grounds(self, winners: list[Rule], sources: list[PartySource]) -> tuple[tuple[LegalBasis, ...], str]:
+    def grounds(self, winners: Sequence[Rule], sources: list[PartySource]) -> tuple[tuple[LegalBasis, ...], str]:
         """The legal basis of a decision, once each, and its sentence; the same for every case alike."""
         key = (self.versions, *(r.id for r in winners), "", *(s.id for s in sources))
         found = self.resolver.grounds.get(key)
         if found is None:
             basis = [b for r in winners for b in r.legal_basis] + [b for s in sources for b in s.legal_basis]
-            found = (tuple(dict.fromkeys(basis)), "Rechtsgrond: " + "; ".join(dict.fromkeys(b.citation for b in basis)) + ".")
-            if len(self.resolver.grounds) >= 100_000:  # a bound, whatever the caseload
-                self.resolver.grounds.clear()
-            self.resolver.grounds[key] = found
+            found = _remember(self.resolver.grounds, key, (
+                tuple(dict.fromkeys(basis)), "Rechtsgrond: " + "; ".join(dict.fromkeys(b.citation for b in basis)) + "."
+            ))
         return found
 
-    def decide(self, winners: list[Rule], overridden: list[Rule], set_aside: list[Rule]) -> Outcome:
+    def decide(self, winners: Sequence[Rule], overridden: Sequence[Rule], set_aside: Sequence[Rule]) -> Outcome:
         funder = self.funders[winners[0].funder or ""]
         rule_ids = tuple(r.id for r in winners)
         route = self.route(winners)
