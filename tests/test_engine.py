@@ -135,3 +135,35 @@ def test_no_party_source_in_force_is_no_rule_not_an_empty_missing_facts():
         outcome = fresh.decide({"peildatum": "2021-06-01", "kind": {"brp_gemeente": "Delft"}, "hulpvraag": {"soort": "jeugdhulp"}})
     assert isinstance(outcome, Escalation)
     assert outcome.reason.value == "no_rule" and "2021-06-01" in outcome.explanation
+
+
+def test_a_chunk_that_durable_reports_incompletely_is_an_error_and_the_engine_goes_on(national, monkeypatch):
+    from wiebetaalt import engine as engine_module
+    from wiebetaalt.compiler import CATCH_ALL
+
+    class Forgetful:
+        """durable_rules, except that the catch-all's action leaves out the last case."""
+
+        def __getattr__(self, name: str):
+            return getattr(durable_rules_engine, name)
+
+        @staticmethod
+        def forget(message):
+            if message and message.startswith(f'{{"{CATCH_ALL}"'):
+                return message.rpartition(',{"m":')[0] + "]}"
+            return message
+
+        def start_action_for_state(self, handle, state):
+            action = durable_rules_engine.start_action_for_state(handle, state)
+            return (action[0], self.forget(action[1])) if action else action
+
+        def complete_and_start_action(self, handle, state):
+            return self.forget(durable_rules_engine.complete_and_start_action(handle, state))
+
+    cases = [SCHIEDAM, {**SCHIEDAM, "school": {"gemeente": "Delft"}}]
+    with Engine(national) as engine:
+        monkeypatch.setattr(engine_module, "_durable", Forgetful())
+        with pytest.raises(EvaluationError, match="1 of 2 cases"):
+            list(engine.decide_many(cases, settle=False))
+        monkeypatch.undo()
+        assert [o.entity for o in engine.decide_many(cases, settle=False)] == ["gemeente Vlaardingen"] * 2

@@ -226,14 +226,21 @@ class Engine:
                     raise EvaluationError(f"durable_rules refused the case (code {code})")
                 action = _durable.start_action_for_state(self._handle, state)
                 message = action[1] if action else None
+                taken = 0
                 while message:
                     name = message[2 : message.index('"', 2)]
+                    if name == CATCH_ALL:  # it takes every case: count them rather than read each id
+                        taken += message.count(',"id":')
+                        message = _durable.complete_and_start_action(self._handle, state)
+                        continue
                     for number in _FACT_ID.findall(message):
                         index = int(number) - first
                         if not 0 <= index < len(fired):
                             raise EvaluationError(f"durable_rules reported a case it was not given (id {number})")
                         fired[index].append(name)
                     message = _durable.complete_and_start_action(self._handle, state)
+                if taken != len(facts):
+                    raise EvaluationError(f"durable_rules reported {taken} of {len(facts)} cases; the answer is incomplete")
                 if len(facts) > 1:
                     _durable.retract_facts(self._handle, text)
                 else:
@@ -248,13 +255,10 @@ class Engine:
         return [self._truth(case, names) for case, names in zip(cases, fired)]
 
     def _truth(self, case: Case, fired: list[str]) -> Truth:
-        if CATCH_ALL not in fired:
-            raise EvaluationError("durable_rules did not report the catch-all rule; the answer is incomplete")
         found: dict[str, set[str]] = {"true": set(), "unknown": set(), "false": set()}
         for name in fired:
-            if name != CATCH_ALL:
-                state_name, item = self._names[name]
-                found[state_name].add(item)
+            state_name, item = self._names[name]
+            found[state_name].add(item)
         true, unknown, false = found["true"], found["unknown"], found["false"]
         unknown |= self._always_complement - true - false
         for item, period in self._dated_complement:

@@ -283,6 +283,8 @@ class Resolver:
         self.routes: dict[tuple[Any, ...], Route] = {}
         self.grounds: dict[tuple[Any, ...], tuple[tuple[LegalBasis, ...], str]] = {}
         self.winners: dict[tuple[Any, ...], Winners] = {}
+        self.ordered: dict[tuple[Any, ...], tuple[Rule, ...]] = {}
+        self.interims: dict[tuple[Any, ...], tuple[str | None, str]] = {}
         self.candidates: dict[tuple[str, str, str | None], Candidate] = {}
 
     def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
@@ -381,8 +383,11 @@ class _Policy:
         A rule's own ``interim_funder`` goes before its route's; with neither, nobody is named:
         no national rule says who pays while a dispute runs (domain.md §3.3), so none is invented.
         """
-        rules = [self.rules[r] for r in escalation.rules if r in self.rules]
-        interim_id = next((r.interim_funder for r in rules if r.interim_funder), None) or escalation.route.interim_funder
+        key = (self.versions, escalation.route.id, escalation.rules)
+        found_interim = self.resolver.interims.get(key)
+        if found_interim is None:
+            found_interim = _remember(self.resolver.interims, key, self._interim(escalation))
+        interim_id, how = found_interim
         text = escalation.explanation
         interim = None
         if interim_id is not None and interim_id in self.funders:
@@ -396,16 +401,20 @@ class _Policy:
                 open_facts = f"; welke partij dat is, hangt af van: {', '.join(found[2])}" if found and found[2] else ""
                 sentence = f"In de tussentijd betaalt de {funder.name[:1].lower()}{funder.name[1:]}, zoals het kader afspreekt{open_facts}."
             text = text.replace(_NO_INTERIM, sentence) if _NO_INTERIM in text else f"{text} {sentence}"
+        return with_changes(escalation, interim_funder=interim, explanation=text + how)
+
+    def _interim(self, escalation: Escalation) -> tuple[str | None, str]:
+        """The funder id that pays meanwhile, and the sentence on how to reach the route."""
+        rules = [self.rules[r] for r in escalation.rules if r in self.rules]
+        interim_id = next((r.interim_funder for r in rules if r.interim_funder), None) or escalation.route.interim_funder
         route = escalation.route
         how = [f"aanmelden via {route.contact}"] if route.contact else []
         how += [f"termijn: {route.deadline}"] if route.deadline else []
-        if how:
-            text += f" {route.name}: {'; '.join(how)}."
-        return with_changes(escalation, interim_funder=interim, explanation=text)
+        return interim_id, f" {route.name}: {'; '.join(how)}." if how else ""
 
     def verdict_with_unknowns(self) -> Outcome:
-        holding = [self.rules[r] for r in sorted(self.truth.true & self.rules.keys(), key=self.order.__getitem__)]
-        maybe = [self.rules[r] for r in sorted(self.truth.unknown & self.rules.keys(), key=self.order.__getitem__)]
+        holding = self.ordered(self.truth.true)
+        maybe = self.ordered(self.truth.unknown)
         if not maybe:
             return self.settle(holding)
         if len(maybe) > MAX_UNKNOWN_RULES:
@@ -418,7 +427,16 @@ class _Policy:
             return self.settle(holding)
         return self.missing([self.rules[r] for r in found], holding)
 
-    def _deciding(self, holding: list[Rule], maybe: list[Rule]) -> list[Rule]:
+    def ordered(self, ids: frozenset[str]) -> tuple[Rule, ...]:
+        """The rules among ``ids`` (which also hold party sources), in the order of the framework."""
+        key = (self.versions, ids)
+        found = self.resolver.ordered.get(key)
+        if found is None:
+            rules = sorted(ids & self.rules.keys(), key=self.order.__getitem__)
+            found = _remember(self.resolver.ordered, key, tuple(self.rules[r] for r in rules))
+        return found
+
+    def _deciding(self, holding: Sequence[Rule], maybe: Sequence[Rule]) -> list[Rule]:
         # A rule matters when, for some truth of the other undetermined rules, its own truth
         # changes the verdict; asking for the facts of any other rule would be asking too much.
         worlds = range(1 << len(maybe))
@@ -428,7 +446,7 @@ class _Policy:
             if any(verdicts[world] != verdicts[world | 1 << i] for world in worlds if not world >> i & 1)
         ]
 
-    def winners(self, holding: list[Rule]) -> Winners:
+    def winners(self, holding: Sequence[Rule]) -> Winners:
         """(winners, overridden, set aside by voorliggendheid) among the rules that hold."""
         # the same for every case with these rules holding (and these versions in force)
         key = (self.versions, tuple([r.id for r in holding]))
@@ -437,7 +455,7 @@ class _Policy:
             found = _remember(self.resolver.winners, key, self._winners(holding))
         return found
 
-    def _winners(self, holding: list[Rule]) -> Winners:
+    def _winners(self, holding: Sequence[Rule]) -> Winners:
         # compare ids, not rules: equality of pydantic models is slow and this runs per combination
         ids = {r.id for r in holding}
         overridden = tuple(r for r in holding if self.overriders(r.id) & ids)
@@ -449,7 +467,7 @@ class _Policy:
         return (tuple(r for r in remaining if self.rank[r.domain] == top), overridden,
                 tuple(r for r in remaining if self.rank[r.domain] != top))
 
-    def verdict(self, holding: list[Rule]) -> tuple[Any, ...]:
+    def verdict(self, holding: Sequence[Rule]) -> tuple[Any, ...]:
         """What :meth:`settle` would conclude, without building its texts."""
         winners = self.winners(holding)[0]
         if not winners:
@@ -462,7 +480,7 @@ class _Policy:
             return (EscalationReason.CONFLICT, tuple(r.id for r in winners))
         return ("decision", funders.pop())
 
-    def missing(self, rules: list[Rule], holding: list[Rule]) -> Escalation:
+    def missing(self, rules: Sequence[Rule], holding: Sequence[Rule]) -> Escalation:
         """The escalation for the facts of ``rules``; ``holding`` would decide without them."""
         facts = _unknown_fields([r.when for r in rules], self.case)
         ids = tuple([r.id for r in rules])
@@ -479,22 +497,31 @@ class _Policy:
             EscalationReason.MISSING_FACTS,
             self.route(rules),
             text,
-            candidates=tuple([self.candidate(r) for r in rules if (r.funder or r.suggested_funder)]),
+            candidates=self.candidates([r for r in rules if r.funder or r.suggested_funder]),
             missing_facts=tuple(facts),
             rules=ids,
         )
 
-    def candidate(self, rule: Rule) -> Candidate:
-        funder_id = rule.funder or rule.suggested_funder or ""
-        party = self.party(self.funders[funder_id]) if funder_id in self.funders else None
-        key = (rule.id, funder_id, party[0] if party and party[0] and not party[2] else None)
-        # a missing-facts escalation names a candidate for each of its rules, often twenty or more
-        found = self.resolver.candidates.get(key)
-        if found is None:
-            found = _remember(self.resolver.candidates, key, Candidate(*key))
-        return found
+    def candidates(self, rules: Iterable[Rule]) -> tuple[Candidate, ...]:
+        """The funder each rule points to, with its party where that is known."""
+        # a missing-facts escalation names a candidate for each of its rules, often twenty or more,
+        # and they point to a few funders: each party is found once, each candidate made once
+        cache = self.resolver.candidates
+        entities: dict[str, str | None] = {}
+        found = []
+        for rule in rules:
+            funder_id = rule.funder or rule.suggested_funder or ""
+            if funder_id in entities:
+                entity = entities[funder_id]
+            else:
+                party = self.party(self.funders[funder_id]) if funder_id in self.funders else None
+                entity = entities[funder_id] = party[0] if party and party[0] and not party[2] else None
+            key = (rule.id, funder_id, entity)
+            candidate = cache.get(key)
+            found.append(candidate if candidate is not None else _remember(cache, key, Candidate(*key)))
+        return tuple(found)
 
-    def settle(self, holding: list[Rule]) -> Outcome:
+    def settle(self, holding: Sequence[Rule]) -> Outcome:
         winners, overridden, set_aside = self.winners(holding)
         if not winners:
             route = self.fw.route(self.fw.default_route)
@@ -512,7 +539,7 @@ class _Policy:
 
     def escalate(self, reason: EscalationReason, rules: Sequence[Rule]) -> Escalation:
         route = self.route(rules)
-        candidates = tuple(self.candidate(r) for r in rules)
+        candidates = self.candidates(rules)
         parts = [_REASON_TEXT[reason]]
         for rule, cand in zip(rules, candidates):
             who = cand.entity or self.funders[cand.funder].name if cand.funder else "geen betaler genoemd"
