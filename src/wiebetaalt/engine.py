@@ -42,6 +42,7 @@ except ImportError:  # pragma: no cover - orjson is a declared dependency
 
 
 _ASSERTED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
+_STATES = ("true", "unknown", "false")
 _names = itertools.count()
 #: Cases matched in one pass through durable by :meth:`Engine.decide_many` (200 to 1000 measure
 #: about the same). Every rule gets it as ``cap``: durable then returns one action per rule and
@@ -88,7 +89,8 @@ class Engine:
         self.postcodes = postcodes if postcodes is not None else bundled_postcodes()
         self._compiled: CompiledFramework = compile_framework(framework)
         self._resolver = Resolver(framework)
-        self._names = self._compiled.names
+        # per durable rule: which of (true, unknown, false) it says, and of which item
+        self._states = {name: (_STATES.index(state), item) for name, (state, item) in self._compiled.names.items()}
         # the items whose truth is "unknown" when neither their true nor their false rule fires
         complement = self._compiled.complement
         self._always_complement = frozenset(item for item, period in complement if period.always)
@@ -255,12 +257,13 @@ class Engine:
         return [self._truth(case, names) for case, names in zip(cases, fired)]
 
     def _truth(self, case: Case, fired: list[str]) -> Truth:
-        found: dict[str, set[str]] = {"true": set(), "unknown": set(), "false": set()}
+        found: tuple[set[str], set[str], set[str]] = (set(), set(), set())
         for name in fired:
-            state_name, item = self._names[name]
-            found[state_name].add(item)
-        true, unknown, false = found["true"], found["unknown"], found["false"]
-        unknown |= self._always_complement - true - false
+            state, item = self._states[name]
+            found[state].add(item)
+        true, unknown, false = found
+        if self._always_complement:
+            unknown |= self._always_complement - true - false
         for item, period in self._dated_complement:
             if item not in true and item not in false and period.in_force(case.peildatum):
                 unknown.add(item)

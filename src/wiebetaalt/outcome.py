@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import operator
 from fractions import Fraction
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -247,12 +248,34 @@ def undetermined(condition: Condition, case: Case) -> tuple[bool | None, list[st
     return value, list(fields)
 
 
-def _unknown_fields(conditions: Iterable[Condition | None], case: Case) -> list[str]:
-    found: list[str] = []
-    for condition in conditions:
-        if condition is not None:
-            found.extend(condition.evaluate(case)[1])
-    return list(dict.fromkeys(found))
+class _OpenFields:
+    """The fields that leave conditions open for a case (each once, in order of appearance).
+
+    What ``Condition.evaluate`` says, remembered per condition and the values of the fields it
+    reads: a condition is a pure function of those values, a missing-facts escalation asks it of
+    twenty rules or more, and reading the values is one call where evaluating is one per part.
+    """
+
+    def __init__(self) -> None:
+        self.readers: dict[int, tuple[Condition, Callable[[Any], Any]]] = {}
+        self.found: dict[tuple[int, Any], tuple[str, ...]] = {}
+
+    def __call__(self, conditions: Iterable[Condition | None], case: Case) -> list[str]:
+        found: list[str] = []
+        for condition in conditions:
+            if condition is None:
+                continue
+            reader = self.readers.get(id(condition))
+            if reader is None:
+                # the condition is kept with its reader, so that its id stays its own
+                reader = self.readers[id(condition)] = (
+                    condition, operator.attrgetter(*dict.fromkeys(condition_fields(condition))))
+            key = (id(condition), reader[1](case))
+            fields = self.found.get(key)
+            if fields is None:
+                fields = _remember(self.found, key, condition.evaluate(case)[1])
+            found.extend(fields)
+        return list(dict.fromkeys(found))
 
 
 class Resolver:
@@ -285,7 +308,9 @@ class Resolver:
         self.winners: dict[tuple[Any, ...], Winners] = {}
         self.ordered: dict[tuple[Any, ...], tuple[Rule, ...]] = {}
         self.interims: dict[tuple[Any, ...], tuple[str | None, str]] = {}
-        self.candidates: dict[tuple[str, str, str | None], Candidate] = {}
+        self.open_fields = _OpenFields()
+        self.funders_of: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self.candidates: dict[tuple[Any, ...], tuple[Candidate, ...]] = {}
 
     def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
         """``overriders`` for the versions in force: a version's own ``overrides`` count."""
@@ -482,7 +507,7 @@ class _Policy:
 
     def missing(self, rules: Sequence[Rule], holding: Sequence[Rule]) -> Escalation:
         """The escalation for the facts of ``rules``; ``holding`` would decide without them."""
-        facts = _unknown_fields([r.when for r in rules], self.case)
+        facts = self.resolver.open_fields([r.when for r in rules], self.case)
         ids = tuple([r.id for r in rules])
         names = ", ".join(ids)
         text = (
@@ -502,24 +527,30 @@ class _Policy:
             rules=ids,
         )
 
-    def candidates(self, rules: Iterable[Rule]) -> tuple[Candidate, ...]:
+    def candidates(self, rules: Sequence[Rule]) -> tuple[Candidate, ...]:
         """The funder each rule points to, with its party where that is known."""
-        # a missing-facts escalation names a candidate for each of its rules, often twenty or more,
-        # and they point to a few funders: each party is found once, each candidate made once
-        cache = self.resolver.candidates
-        entities: dict[str, str | None] = {}
-        found = []
-        for rule in rules:
-            funder_id = rule.funder or rule.suggested_funder or ""
-            if funder_id in entities:
-                entity = entities[funder_id]
-            else:
-                party = self.party(self.funders[funder_id]) if funder_id in self.funders else None
-                entity = entities[funder_id] = party[0] if party and party[0] and not party[2] else None
-            key = (rule.id, funder_id, entity)
-            candidate = cache.get(key)
-            found.append(candidate if candidate is not None else _remember(cache, key, Candidate(*key)))
-        return tuple(found)
+        # A missing-facts escalation names a candidate for each of its rules, often twenty or more,
+        # that point to a few funders: each party is found once, and the candidates are the same
+        # for every case with these rules and these parties.
+        key = (self.versions, tuple([r.id for r in rules]))
+        funders = self.resolver.funders_of.get(key)
+        if funders is None:
+            funders = _remember(self.resolver.funders_of, key,
+                                tuple(dict.fromkeys(r.funder or r.suggested_funder or "" for r in rules)))
+        entities = tuple([self.entity(funder_id) for funder_id in funders])
+        found = self.resolver.candidates.get((key, entities))
+        if found is None:
+            entity_of = dict(zip(funders, entities))
+            found = _remember(self.resolver.candidates, (key, entities), tuple(
+                Candidate(r.id, r.funder or r.suggested_funder or "", entity_of[r.funder or r.suggested_funder or ""])
+                for r in rules
+            ))
+        return found
+
+    def entity(self, funder_id: str) -> str | None:
+        """The concrete party of a funder when it is known for this case."""
+        party = self.party(self.funders[funder_id]) if funder_id in self.funders else None
+        return party[0] if party and party[0] and not party[2] else None
 
     def settle(self, holding: Sequence[Rule]) -> Outcome:
         winners, overridden, set_aside = self.winners(holding)
@@ -565,12 +596,14 @@ class _Policy:
     def _party(self, funder: Funder) -> tuple[str | None, list[Any], list[str]] | None:
         if not funder.party:
             return funder.fallback or funder.name, [], []
-        for source in funder.party or []:
-            if not source.in_force(self.case.peildatum):
-                continue
+        day = self.case.peildatum
+        for source in funder.party:
+            if (source.valid_from is not None and day < source.valid_from) or (
+                    source.valid_to is not None and day >= source.valid_to):
+                continue  # not in force (Period.in_force, inline: a case asks for ten parties or more)
             if source.when is not None:
                 if source.id in self.truth.unknown:
-                    return None, [source], _unknown_fields([source.when], self.case)
+                    return None, [source], self.resolver.open_fields([source.when], self.case)
                 if source.id not in self.truth.true:
                     continue
             value = field_value(self.case, source.field)
