@@ -382,7 +382,7 @@ def test_every_case_field_is_a_column():
 
 
 def test_rows_are_found_across_quoted_line_breaks_and_an_open_quote_ends_its_row(tmp_path: Path):
-    from wiebetaalt.batch import read_rows
+    from wiebetaalt.batch import read_chunks, read_rows
 
     data = (b'peildatum,school.gemeente\n2025-03-01,"Den\nHaag"\n\n,,\n2025-03-01,"open\n'
             + b"2025-03-01,x\n" * 150)
@@ -393,6 +393,11 @@ def test_rows_are_found_across_quoted_line_breaks_and_an_open_quote_ends_its_row
     # a quote left open takes at most 100 lines with it; the rows after them are rows again
     assert "a quoted cell is not closed" in str(fmt.parse(rows[1]).problems[0])
     assert rows[2].line == 106 and len(rows) == 2 + 150 - 99
+    # chunk by chunk, as the worker processes get them, the rows are the same
+    for size in (1, 2, 7):
+        chunks = list(read_chunks(io.BytesIO(data), "csv", size)[1])
+        assert all(len(chunk.data) == size for chunk in chunks[:-1])
+        assert [row for chunk in chunks for row in chunk.rows()] == rows
 
 
 def test_a_framework_that_has_decided_still_travels_to_worker_processes(national, engine):

@@ -260,10 +260,6 @@ class _RowChunk(NamedTuple):
     lines: list[int]
     data: list[bytes]
 
-    @classmethod
-    def of(cls, rows: list[RawRow]) -> _RowChunk:
-        return cls([row.number for row in rows], [row.line for row in rows], [row.data for row in rows])
-
     def rows(self) -> list[RawRow]:
         return list(map(RawRow._make, zip(self.numbers, self.lines, self.data)))
 
@@ -495,20 +491,38 @@ def read_rows(stream: Iterable[bytes], kind: Format, *, delimiter: str | None = 
     Raises:
         BatchError: the CSV header names a column that is not a case field, or no peildatum.
     """
+    rows_format, chunks = read_chunks(stream, kind, CHUNK_SIZE, delimiter=delimiter, counter=counter)
+    return rows_format, (row for chunk in chunks for row in chunk.rows())
+
+
+def read_chunks(stream: Iterable[bytes], kind: Format, size: int, *, delimiter: str | None = None,
+                counter: list[int] | None = None) -> tuple[_RowFormat, Iterator[_RowChunk]]:
+    """:func:`read_rows` by ``size`` rows at a time, as the worker processes get them.
+
+    This runs in the main process for every line of the input, so it collects the columns of a
+    chunk directly.
+    """
     counter = counter if counter is not None else [0]
     lines = iter(stream)
     if kind == "jsonl":
-        def json_rows() -> Iterator[RawRow]:
-            number = 0
+        def json_chunks() -> Iterator[_RowChunk]:
+            number, chunk = 0, _RowChunk([], [], [])
             for line_number, line in enumerate(lines, 1):
                 counter[0] += len(line)
                 if line_number == 1:
                     line = line.removeprefix(_BOM)
                 if line.strip():
                     number += 1
-                    yield RawRow(number, line_number, line)
+                    chunk.numbers.append(number)
+                    chunk.lines.append(line_number)
+                    chunk.data.append(line)
+                    if len(chunk.data) == size:
+                        yield chunk
+                        chunk = _RowChunk([], [], [])
+            if chunk.data:
+                yield chunk
 
-        return _RowFormat("jsonl"), json_rows()
+        return _RowFormat("jsonl"), json_chunks()
     first = next(lines, b"")
     counter[0] += len(first)
     text = first.removeprefix(_BOM).decode("utf-8", "surrogateescape")
@@ -521,8 +535,9 @@ def read_rows(stream: Iterable[bytes], kind: Format, *, delimiter: str | None = 
     _check_header(header)
     empty = b" \t\r\n" + delimiter.encode()
 
-    def csv_rows() -> Iterator[RawRow]:
+    def csv_chunks() -> Iterator[_RowChunk]:
         number, line_number = 0, 1
+        chunk = _RowChunk([], [], [])
         for line in lines:
             line_number += 1
             start = line_number
@@ -540,9 +555,16 @@ def read_rows(stream: Iterable[bytes], kind: Format, *, delimiter: str | None = 
                 line = b"".join(parts)
             if line.strip(empty):  # a line of nothing but separators is no row
                 number += 1
-                yield RawRow(number, start, line)
+                chunk.numbers.append(number)
+                chunk.lines.append(start)
+                chunk.data.append(line)
+                if len(chunk.data) == size:
+                    yield chunk
+                    chunk = _RowChunk([], [], [])
+        if chunk.data:
+            yield chunk
 
-    return _RowFormat("csv", header, delimiter), csv_rows()
+    return _RowFormat("csv", header, delimiter), csv_chunks()
 
 
 _BOM = b"\xef\xbb\xbf"  # Excel starts a UTF-8 file with one
@@ -861,7 +883,8 @@ def run_batch(
         EvaluationError: the engine or a worker process failed.
     """
     counter = [0]
-    rows_format, rows = read_rows(source, input_format, delimiter=delimiter, counter=counter)
+    _check_chunk_size(chunk_size)
+    rows_format, chunks = read_chunks(source, input_format, chunk_size, delimiter=delimiter, counter=counter)
     # a semicolon file from a Dutch spreadsheet gets semicolons back
     writer = _Writer(output_format, explain, delimiter=rows_format.delimiter)
     worker = _Worker(framework, postcodes, settle, rows_format, writer)
@@ -874,8 +897,6 @@ def run_batch(
         stopped = stopped or stop()
         return stopped
 
-    _check_chunk_size(chunk_size)
-    chunks = map(_RowChunk.of, _chunks(rows, chunk_size))
     for text, part in _ordered(worker, _decide_rows, chunks, _jobs(jobs), stopping):
         _write(target, text)
         summary.merge(part)
