@@ -204,9 +204,9 @@ def test_true_and_false_placeholders_read_ja_and_nee():
 
 
 def test_the_resolver_caches_stay_bounded_whatever_the_caseload():
-    from wiebetaalt.outcome import _remember
+    from wiebetaalt.outcome import CACHE_BOUND, _remember
 
-    cache = {n: n for n in range(100_000)}
+    cache = {n: n for n in range(CACHE_BOUND)}
     assert _remember(cache, "new", 1) == 1
     assert cache == {"new": 1}  # full: emptied before the new entry
     for n in range(10):
