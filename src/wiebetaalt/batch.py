@@ -346,7 +346,7 @@ class _RowFormat:
         as it is, and the result is what :meth:`_csv` makes of the row in half the time. The
         other rows go there.
         """
-        line = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+        line = _without_ending(text)
         visible = line.replace("\t", "") if self.delimiter == "\t" else line
         # whitespace other than a space is not printable
         if not line or '"' in line or not visible.isprintable() or len(line) > _CELL_LIMIT:
@@ -380,7 +380,7 @@ class _RowFormat:
         return data
 
     def _cells(self, text: str, problems: list[CaseProblem]) -> list[str]:
-        line = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+        line = _without_ending(text)
         if line and not ('"' in line or "\r" in line or "\n" in line or "\x00" in line or len(line) > _CELL_LIMIT):
             return line.split(self.delimiter)  # what the csv module gives for such a line, in a fifth of the time
         if text.count('"') % 2:
@@ -474,6 +474,11 @@ class _RowFormat:
             else:
                 data[key] = item
         return data
+
+
+def _without_ending(text: str) -> str:
+    """A row's text without the line ending the csv module ignores."""
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 
 def _place(column: str) -> tuple[str, str]:
