@@ -520,32 +520,19 @@ def read_rows(stream: Iterable[bytes], kind: Format, *, delimiter: str | None = 
 
 def read_chunks(stream: Iterable[bytes], kind: Format, size: int, *, delimiter: str | None = None,
                 counter: list[int] | None = None) -> tuple[_RowFormat, Iterator[_RowChunk]]:
-    """:func:`read_rows` by ``size`` rows at a time, as the worker processes get them.
-
-    This runs in the main process for every line of the input, so it collects the columns of a
-    chunk directly.
-    """
+    """:func:`read_rows` by ``size`` rows at a time, as the worker processes get them."""
     counter = counter if counter is not None else [0]
     lines = iter(stream)
     if kind == "jsonl":
-        def json_chunks() -> Iterator[_RowChunk]:
-            number, chunk = 0, _RowChunk([], [], [])
+        def json_rows() -> Iterator[tuple[int, bytes]]:
             for line_number, line in enumerate(lines, 1):
                 counter[0] += len(line)
                 if line_number == 1:
                     line = line.removeprefix(_BOM)
                 if line.strip():
-                    number += 1
-                    chunk.numbers.append(number)
-                    chunk.lines.append(line_number)
-                    chunk.data.append(line)
-                    if len(chunk.data) == size:
-                        yield chunk
-                        chunk = _RowChunk([], [], [])
-            if chunk.data:
-                yield chunk
+                    yield line_number, line
 
-        return _RowFormat("jsonl"), json_chunks()
+        return _RowFormat("jsonl"), _in_chunks(json_rows(), size)
     first = next(lines, b"")
     counter[0] += len(first)
     text = first.removeprefix(_BOM).decode("utf-8", "surrogateescape")
@@ -558,9 +545,8 @@ def read_chunks(stream: Iterable[bytes], kind: Format, size: int, *, delimiter: 
     _check_header(header)
     empty = b" \t\r\n" + delimiter.encode()
 
-    def csv_chunks() -> Iterator[_RowChunk]:
-        number, line_number = 0, 1
-        chunk = _RowChunk([], [], [])
+    def csv_rows() -> Iterator[tuple[int, bytes]]:
+        line_number = 1
         for line in lines:
             line_number += 1
             start = line_number
@@ -577,17 +563,18 @@ def read_chunks(stream: Iterable[bytes], kind: Format, size: int, *, delimiter: 
                     open_cell ^= more.count(b'"') % 2 == 1
                 line = b"".join(parts)
             if line.strip(empty):  # a line of nothing but separators is no row
-                number += 1
-                chunk.numbers.append(number)
-                chunk.lines.append(start)
-                chunk.data.append(line)
-                if len(chunk.data) == size:
-                    yield chunk
-                    chunk = _RowChunk([], [], [])
-        if chunk.data:
-            yield chunk
+                yield start, line
 
-    return _RowFormat("csv", header, delimiter), csv_chunks()
+    return _RowFormat("csv", header, delimiter), _in_chunks(csv_rows(), size)
+
+
+def _in_chunks(rows: Iterator[tuple[int, bytes]], size: int) -> Iterator[_RowChunk]:
+    """(line, bytes) of each row, numbered from 1, as chunks of ``size`` rows."""
+    number = 0
+    while block := list(itertools.islice(rows, size)):
+        lines, data = zip(*block)
+        yield _RowChunk(list(range(number + 1, number + len(block) + 1)), list(lines), list(data))
+        number += len(block)
 
 
 _BOM = b"\xef\xbb\xbf"  # Excel starts a UTF-8 file with one
