@@ -350,7 +350,7 @@ RULE_KINDS: list[tuple[str, int]] = [
     ("aliases", 16), ("tags", 16), ("alias-bomb", 8), ("not-utf8", 16), ("byte-flip-national", 16),
     ("byte-flip-small", 20), ("truncated", 12), ("random-document", 16), ("overlay", 12), ("control-chars", 12),
     ("edge-scalars", 20), ("random-conditions", 32), ("random-examples", 20), ("duplicates", 12),
-    ("national-mutated", 8),
+    ("national-mutated", 8), ("wide-overlay", 12), ("open-together", 8),
 ]
 RULE_SCHEDULE = schedule(RULE_KINDS)
 _data_cache: dict[Path, Any] = {}
@@ -482,6 +482,8 @@ def make_rule_file(seed: int, index: int) -> RuleInput:
         raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
         return RuleInput(kind, {target: raw, **more}, target)
 
+    if kind in ("wide-overlay", "open-together"):
+        return make_wide_overlay(rng, kind, name)
     if kind in ("wrong-type", "national-mutated"):
         source = NATIONAL if kind == "national-mutated" else small_or_national(rng, 0.05)
         data = base_data(source)
@@ -750,6 +752,54 @@ def make_overlay(rng: random.Random, name: str) -> RuleInput:
     return RuleInput("overlay", files, target)
 
 
+SOORTEN = CASE_FIELDS["hulpvraag.soort"].values
+#: atoms that hold or stay open while their field is missing, as realistic regional rules write them
+OPEN_ATOMS: list[Callable[[random.Random], dict[str, Any]]] = [
+    lambda rng: {"field": "school.gemeente", "ne": rng.choice(MUNICIPALITIES)},
+    lambda rng: {"field": "kind.brp_gemeente", "eq": rng.choice(MUNICIPALITIES)},
+    lambda rng: {"field": "kind.leeftijd", rng.choice(["lt", "gte"]): rng.randint(1, 25)},
+    lambda rng: {"field": rng.choice(["kind.wlz_indicatie", "kind.verblijf", "kind.co_ouderschap"]),
+                 "known": rng.random() < 0.3},
+    lambda rng: {"field": "hulpvraag.soort", "in": rng.sample(SOORTEN, rng.randint(1, 4))},
+    lambda rng: {"field": "school.soort", "ne": rng.choice(CASE_FIELDS["school.soort"].values)},
+    lambda rng: {"field": "kind.brp_inschrijfdatum", "gte": random_date(rng)},
+]
+
+
+def make_wide_overlay(rng: random.Random, kind: str, name: str) -> RuleInput:
+    """A regional overlay of many rules on the national framework, as real regions write them: one
+    rule per school or per municipality ("wide-overlay"), or rules that all stay open while a fact
+    is missing ("open-together"). Such rules open together on a sparse case; a framework too wide
+    for durable's walk crashed the process."""
+    target = f"regio/{name}"
+    count = rng.randint(50, 400) if kind == "wide-overlay" else rng.randint(30, 200)
+    shape = rng.choice(["school", "municipality", "dated"])
+    rules: list[dict[str, Any]] = []
+    for i in range(count):
+        if kind == "open-together":
+            parts = [rng.choice(OPEN_ATOMS)(rng) for _ in range(rng.randint(1, 3))]
+            when: Any = parts[0] if len(parts) == 1 else {rng.choice(["all", "any"]): parts}
+            if rng.random() < 0.2:
+                when = {"not": when}
+        elif shape == "municipality":
+            when = {"all": [{"field": "kind.brp_gemeente", "eq": f"Gemeente {i}"},
+                            {"field": "hulpvraag.soort", "in": rng.sample(SOORTEN, rng.randint(1, 3))}]}
+        else:
+            when = {"all": [{"field": "school.gemeente", "eq": f"G{i}"},
+                            {"field": "hulpvraag.soort", "eq": rng.choice(SOORTEN)}]}
+        rule: dict[str, Any] = {
+            "id": f"r{i}", "title": f"Regionale afspraak {i}", "domain": rng.choice(["jeugdwet", "onderwijs"]),
+            "funder": rng.choice(["schoolgemeente", "woonplaatsgemeente", "swv_school", "schoolbestuur"]),
+            "when": when, "legal_basis": [{"citation": "Regionaal convenant", "url": "https://example.org/r"}],
+            "explanation": "Zo is het in de regio afgesproken."}
+        if shape == "dated" and rng.random() < 0.5:
+            rule["valid_from"] = random_date(rng)
+        rules.append(rule)
+    overlay = {"schema_version": 1, "framework": "breed", "extends": "../landelijk.yaml", "title": "Brede regio",
+               "version": "1", "rules": rules}
+    return RuleInput(kind, {"landelijk.yaml": NATIONAL.read_bytes(), target: dump(overlay).encode()}, target)
+
+
 def lines_of(path: Path) -> int:
     try:
         with path.open("rb") as stream:
@@ -813,11 +863,20 @@ def decide_loaded(framework: Framework, index: int) -> list[str]:
                 engine.decide(example.case, settle=False)
             except (CaseError, EvaluationError) as error:
                 found.append(f"loaded framework fails on its own example: {type(error).__name__}")
-        for _ in range(10):
+        # sparse cases open the most rules at once (the walk that once crashed durable); the chunked
+        # path of decide_many holds many of them in one pass
+        generated = [valid_case(rng) for _ in range(10)] + [valid_case(rng, known) for known in (0.0, 0.0, 0.1, 0.3)]
+        for case in generated:
             try:
-                engine.decide(valid_case(rng), settle=False)
+                engine.decide(case, settle=False)
             except (CaseError, EvaluationError) as error:
                 found.append(f"loaded framework fails on a valid case: {type(error).__name__}")
+        try:
+            list(engine.decide_many(generated * 3, settle=False, chunk_size=20))
+        except EvaluationError:
+            found.append("loaded framework fails on a chunk of valid cases: EvaluationError")
+        if engine.abandoned:
+            found.append("durable failed inside a loaded framework")
     return found or ["decided"]
 
 
@@ -938,11 +997,14 @@ class _Running:
     ready: bool = False
 
 
-def supervise(part: str, count: int, *, seed: int, workers: int, bound: float, chunk: int) -> Tally:
-    """Run inputs 0..count-1 of ``part`` in ``workers`` processes; a hang or a crash costs one input."""
+def supervise(part: str, count: int, *, seed: int, workers: int, bound: float, chunk: int,
+              indices: Iterable[int] | None = None) -> Tally:
+    """Run inputs 0..count-1 of ``part`` (or only ``indices``) in ``workers`` processes; a hang or a
+    crash costs one input."""
     started = time.perf_counter()
     total = Tally()
-    todo: deque[tuple[int, int]] = deque((i, min(i + chunk, count)) for i in range(0, count, chunk))
+    todo: deque[tuple[int, int]] = (deque((i, min(i + chunk, count)) for i in range(0, count, chunk))
+                                    if indices is None else deque((i, i + 1) for i in indices))
     context = mp.get_context("spawn")
     scratch_root = Path(tempfile.mkdtemp(prefix="wiebetaalt-robustness-"))
     serial = itertools.count()

@@ -63,7 +63,8 @@ def test_decide_many_keeps_going_after_a_bad_case(engine):
 def test_a_fact_is_retracted_after_every_decision_so_memory_stays_flat(engine):
     for _ in range(500):
         engine.decide(SCHIEDAM)
-    assert durable_rules_engine.get_facts(engine._handle, engine._sid) == "[]"
+    for handle in engine._handles:
+        assert durable_rules_engine.get_facts(handle, engine._sid) == "[]"
 
 
 @settings(max_examples=3, suppress_health_check=[HealthCheck.large_base_example, HealthCheck.too_slow, HealthCheck.data_too_large])

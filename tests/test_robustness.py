@@ -34,11 +34,24 @@ def assert_clean(tally: robustness.Tally) -> None:
 
 def test_every_kind_of_generated_rule_file_loads_or_gives_located_problems():
     # a huge file takes seconds; the limits that bound it are tested below
-    indices = first_of_each(robustness.RULE_SCHEDULE, frozenset({"huge"}))
+    indices = first_of_each(robustness.RULE_SCHEDULE, frozenset({"huge", *WIDE}))
     tally = robustness.run_in_process("rule-files", indices, seed=SEED)
     assert_clean(tally)
-    assert set(tally.tried) == set(robustness.RULE_SCHEDULE) - {"huge"}
+    assert set(tally.tried) == set(robustness.RULE_SCHEDULE) - {"huge", *WIDE}
     assert tally.count("problems") and tally.count("loaded")
+
+
+WIDE = ("wide-overlay", "open-together")
+
+
+def test_wide_overlays_load_and_decide_sparse_cases_in_watched_workers():
+    # the shapes that once crashed the process (durable out of stack on rules open together): run
+    # in worker processes, so that a crash is counted and the other inputs still run
+    indices = [i for i, kind in enumerate(robustness.RULE_SCHEDULE) if kind in WIDE][:6]
+    tally = robustness.supervise("rule-files", len(robustness.RULE_SCHEDULE), seed=SEED, workers=2, bound=60.0,
+                                 chunk=1, indices=indices)
+    assert_clean(tally)
+    assert sum(tally.tried[kind] for kind in WIDE) == 6 and tally.count("decided") == 6
 
 
 def test_every_kind_of_generated_case_gives_an_outcome_or_a_case_error():
@@ -144,15 +157,6 @@ def test_lines_are_counted_as_an_editor_counts_them(separator: str):
     # YAML 1.1 (PyYAML) also breaks lines at these characters; YAML 1.2 and editors do not
     document = read_yaml(f"title: \"een{separator}twee\"\nrules: !!x 1\n")
     assert [(issue.code, issue.mark.line, issue.mark.column) for issue in document.issues] == [("yaml-tag", 2, 8)]
-
-
-def test_a_framework_durable_cannot_build_gives_an_evaluation_error_not_durables_own():
-    data = read_yaml((ROOT / "docs" / "voorbeeld" / "basis.yaml").read_text(encoding="utf-8")).data
-    [rule] = data["rules"]
-    data["rules"] = [{**rule, "id": f"jeugdhulp-{i}"} for i in range(300)]  # durable allows 256 per test
-    framework = Framework.model_validate(data)
-    with pytest.raises(EvaluationError, match="durable_rules cannot build this framework"):
-        Engine(framework)
 
 
 # --- Cases that once raised something other than CaseError ------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 from .case import CASE_FIELDS, Case, FieldType
 from .errors import FrameworkError, Problem
 from .model import All, AnyOf, Atom, Condition, Framework, Not, Period
+from .network import STACK_LIMIT, AlphaNetwork
 
 Pattern = dict[str, Any] | None  # None: can never match
 
@@ -189,6 +190,14 @@ class CompiledFramework:
     digest: str
     #: the short keys of the case fields some pattern reads; the others need not cross into durable
     keys: frozenset[str] = frozenset(FIELD_KEYS.values())
+    #: the durable rule names of each part: durable builds every part as a ruleset of its own,
+    #: with :data:`CATCH_ALL`, and can walk it for every fact (:mod:`wiebetaalt.network`)
+    parts: tuple[tuple[str, ...], ...] = ()
+
+    def part_rulesets(self) -> list[dict[str, Any]]:
+        """One durable ruleset per part, each with the catch-all."""
+        return [{**{name: self.ruleset[name] for name in part}, CATCH_ALL: self.ruleset[CATCH_ALL]}
+                for part in self.parts]
 
 
 #: durable matches its own session object ({"sid", "id", "$s"}) against every rule too; a pattern
@@ -290,6 +299,7 @@ def compile_framework(framework: Framework) -> CompiledFramework:
     """
     ruleset: dict[str, Any] = {}
     names: dict[str, tuple[str, str]] = {}
+    paths: dict[str, tuple[str | int, ...]] = {}
     complement: list[tuple[str, Period]] = []
     problems: list[Problem] = []
     for stem, item, condition, period, path in _items(framework):
@@ -317,13 +327,49 @@ def compile_framework(framework: Framework) -> CompiledFramework:
                 durable_name = f"{name}{stem}" if len(parts) == 1 else f"{name}{stem}_{n}"
                 ruleset[durable_name] = {"all": [{"m": part}], "pri": 1}
                 names[durable_name] = (state, item)
+                paths[durable_name] = path
+    partition = _partition(framework, ruleset, names, paths, problems)
     if problems:
         raise FrameworkError(problems)
     ruleset[CATCH_ALL] = {"all": [{"m": IS_CASE}], "pri": 2}
     text = json.dumps(ruleset, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     keys = frozenset(key for key in FIELD_KEYS.values() if f'"{key}"' in text)
-    return CompiledFramework(framework, ruleset, names, tuple(complement), digest, keys)
+    return CompiledFramework(framework, ruleset, names, tuple(complement), digest, keys, partition)
+
+
+def _partition(framework: Framework, ruleset: dict[str, Any], names: dict[str, tuple[str, str]],
+               paths: dict[str, tuple[str | int, ...]], problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
+    """Split the durable rules, in order, into parts durable can build and walk for every fact.
+
+    Rules that stay open together for one case (a region's rule per school, all open while the
+    school is unknown) can need more of durable's walk than it has; crossing that limit crashes the
+    process (see :mod:`wiebetaalt.network`). Each part is matched on its own, so what fired is the
+    same as in one ruleset. Most frameworks fit in one part.
+    """
+    parts: list[list[str]] = []
+    current: list[str] = []
+    network = AlphaNetwork([IS_CASE])
+    for name, rule in ruleset.items():
+        pattern = rule["all"][0]["m"]
+        network.add(pattern)
+        if network.fits():
+            current.append(name)
+            continue
+        alone = AlphaNetwork([IS_CASE, pattern])
+        if not alone.fits():
+            problems.append(Problem(
+                f"<framework {framework.framework}>", 0, 0, "condition-too-large",
+                f"the condition of {names[name][1]!r} opens more tests at once than durable_rules can follow "
+                f"(at most {STACK_LIMIT})", "split it into several rules, or write it with fewer nested any/all",
+                paths[name]))
+            network = AlphaNetwork([IS_CASE, *(ruleset[n]["all"][0]["m"] for n in current)])
+            continue
+        parts.append(current)
+        current, network = [name], alone
+    if current or not parts:
+        parts.append(current)
+    return tuple(tuple(part) for part in parts)
 
 
 # (section, [(field name, short key, is a date)]) for every section of the case model

@@ -56,19 +56,30 @@ _FACT_ID = re.compile(r',"id":(\d+)')
 def build_error(compiled: CompiledFramework) -> str:
     """Why durable_rules refuses to build a compiled framework (empty when it builds).
 
-    durable has fixed limits the loader's checks do not model (code 108: more than 256 rules that
-    start with the same test); loading asks here so that a file that loads also decides.
+    The compiler keeps every part within the limits durable is known to have
+    (:mod:`wiebetaalt.network`); loading asks here as well, so that a file that loads also decides.
     """
-    try:
-        handle = _durable.create_ruleset(f"wiebetaalt_check_{next(_names)}", json.dumps(_capped(compiled.ruleset)))
-    except Exception as error:
-        return str(error)
-    _durable.delete_ruleset(handle)
+    for ruleset in compiled.part_rulesets():
+        try:
+            handle = _durable.create_ruleset(f"wiebetaalt_check_{next(_names)}", json.dumps(_capped(ruleset)))
+        except Exception as error:
+            return str(error)
+        _durable.delete_ruleset(handle)
     return ""
 
 
 def _capped(ruleset: dict[str, Any]) -> dict[str, Any]:
     return {name: {**rule, "cap": CHUNK_SIZE} for name, rule in ruleset.items()}
+
+
+def _create(compiled: CompiledFramework, ruleset: dict[str, Any]) -> int:
+    # durable keeps the definition it is given; a fresh JSON text is its own copy
+    try:
+        return int(_durable.create_ruleset(f"wiebetaalt_{compiled.digest}_{next(_names)}",
+                                           json.dumps(_capped(ruleset))))
+    except Exception as error:
+        # the compiler keeps within durable's known limits; its own error type is no part of this API
+        raise EvaluationError(f"durable_rules cannot build this framework: {error}") from None
 
 
 class Engine:
@@ -80,8 +91,8 @@ class Engine:
             municipality; by default the small sample shipped with the package.
 
     Raises:
-        EvaluationError: durable_rules refuses the compiled framework (it has fixed limits, such as
-            at most 256 rules that start with the same test, that loading does not check).
+        EvaluationError: durable_rules refuses the compiled framework (the compiler keeps within
+            every limit of durable known, so this means one more was found).
     """
 
     def __init__(self, framework: Framework, *, postcodes: PostcodeTable | None = None) -> None:
@@ -98,23 +109,23 @@ class Engine:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._sid = "s0"
-        self._sessions = itertools.count(1)
-        # durable keeps the definition it is given; a fresh JSON text is its own copy
-        name = f"wiebetaalt_{self._compiled.digest}_{next(_names)}"
+        self._rulesets = self._compiled.part_rulesets()
+        self._handles: list[int] | None = []
         try:
-            self._handle = _durable.create_ruleset(name, json.dumps(_capped(self._compiled.ruleset)))
-        except Exception as error:
-            # durable has fixed limits the loader does not model (code 108: more than 256 rules
-            # that start with the same test); its own error type is no part of this API
-            self._handle = None
-            raise EvaluationError(f"durable_rules cannot build this framework: {error}") from None
+            for ruleset in self._rulesets:
+                self._handles.append(_create(self._compiled, ruleset))
+        except EvaluationError:
+            self.close()
+            raise
+        #: handles given up after durable failed in them: never touched again (see _give_up)
+        self.abandoned = 0
 
     def close(self) -> None:
-        """Free the durable ruleset; the engine cannot decide afterwards."""
+        """Free the durable rulesets; the engine cannot decide afterwards."""
         with self._lock:
-            if self._handle is not None:
-                _durable.delete_ruleset(self._handle)
-                self._handle = None
+            handles, self._handles = self._handles, None
+            for handle in handles or ():
+                _durable.delete_ruleset(handle)
 
     def __enter__(self) -> Engine:
         return self
@@ -123,8 +134,7 @@ class Engine:
         self.close()
 
     def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
+        for handle in getattr(self, "_handles", None) or ():
             try:
                 _durable.delete_ruleset(handle)
             except Exception:  # pragma: no cover - interpreter shutdown
@@ -211,7 +221,7 @@ class Engine:
         facts = [case_fact(case, keys) for case in cases]
         fired: list[list[str]] = [[] for _ in cases]
         with self._lock:
-            if self._handle is None:
+            if self._handles is None:
                 raise EvaluationError("this engine is closed")
             first = next(self._ids)
             for number, fact in enumerate(facts, first):
@@ -219,42 +229,58 @@ class Engine:
                 fact["id"] = number
             self._ids = itertools.count(first + len(facts))
             text = _dumps(facts) if len(facts) > 1 else _dumps(facts[0])
-            try:
-                if len(facts) > 1:
-                    code, state = _durable.assert_facts(self._handle, text)
-                else:
-                    code, state = _durable.assert_fact(self._handle, text)
-                if code != _ASSERTED:
-                    raise EvaluationError(f"durable_rules refused the case (code {code})")
-                action = _durable.start_action_for_state(self._handle, state)
-                message = action[1] if action else None
-                taken = 0
-                while message:
-                    name = message[2 : message.index('"', 2)]
-                    if name == CATCH_ALL:  # it takes every case: count them rather than read each id
-                        taken += message.count(',"id":')
-                        message = _durable.complete_and_start_action(self._handle, state)
-                        continue
-                    for number in _FACT_ID.findall(message):
-                        index = int(number) - first
-                        if not 0 <= index < len(fired):
-                            raise EvaluationError(f"durable_rules reported a case it was not given (id {number})")
-                        fired[index].append(name)
-                    message = _durable.complete_and_start_action(self._handle, state)
-                if taken != len(facts):
-                    raise EvaluationError(f"durable_rules reported {taken} of {len(facts)} cases; the answer is incomplete")
-                if len(facts) > 1:
-                    _durable.retract_facts(self._handle, text)
-                else:
-                    _durable.retract_fact(self._handle, text)
-            except BaseException as error:
-                self._reset_session()
-                if isinstance(error, EvaluationError):
+            for part, handle in enumerate(self._handles):
+                try:
+                    self._match_part(handle, text, first, fired)
+                except BaseException as error:
+                    self._give_up(part)
+                    if isinstance(error, EvaluationError):
+                        raise
+                    if isinstance(error, Exception):
+                        raise EvaluationError(f"durable_rules failed: {error}") from error
                     raise
-                if isinstance(error, Exception):
-                    raise EvaluationError(f"durable_rules failed: {error}") from error
-                raise
         return [self._truth(case, names) for case, names in zip(cases, fired)]
+
+    def _match_part(self, handle: int, text: str, first: int, fired: list[list[str]]) -> None:
+        """Assert the facts in one part, note the rules that fired for each, retract them."""
+        many = len(fired) > 1
+        code, state = (_durable.assert_facts if many else _durable.assert_fact)(handle, text)
+        if code != _ASSERTED:
+            raise EvaluationError(f"durable_rules refused the case (code {code})")
+        action = _durable.start_action_for_state(handle, state)
+        message = action[1] if action else None
+        taken = 0
+        while message:
+            name = message[2 : message.index('"', 2)]
+            if name == CATCH_ALL:  # it takes every case: count them rather than read each id
+                taken += message.count(',"id":')
+                message = _durable.complete_and_start_action(handle, state)
+                continue
+            for number in _FACT_ID.findall(message):
+                index = int(number) - first
+                if not 0 <= index < len(fired):
+                    raise EvaluationError(f"durable_rules reported a case it was not given (id {number})")
+                fired[index].append(name)
+            message = _durable.complete_and_start_action(handle, state)
+        if taken != len(fired):
+            raise EvaluationError(f"durable_rules reported {taken} of {len(fired)} cases; the answer is incomplete")
+        (_durable.retract_facts if many else _durable.retract_fact)(handle, text)
+
+    def _give_up(self, part: int) -> None:
+        """Replace a part's ruleset after durable failed in it, without touching the old one.
+
+        After a failed call durable's state for the session may hold a fact stored halfway;
+        deleting that session (or the ruleset holding it) can free memory twice and kill the
+        process. So the old handle is left as it is, a small leak in a case that the compiler's
+        limits should make impossible, and the part starts again in a fresh ruleset.
+        """
+        assert self._handles is not None
+        self.abandoned += 1
+        try:
+            self._handles[part] = _create(self._compiled, self._rulesets[part])
+        except EvaluationError:
+            self._handles = None  # cannot decide any more; nothing is deleted
+            raise
 
     def _truth(self, case: Case, fired: list[str]) -> Truth:
         found: tuple[set[str], set[str], set[str]] = (set(), set(), set())
@@ -268,15 +294,6 @@ class Engine:
             if item not in true and item not in false and period.in_force(case.peildatum):
                 unknown.add(item)
         return Truth(frozenset(true), frozenset(unknown))
-
-    def _reset_session(self) -> None:
-        # Every fact was taken by the catch-all, so deleting the session is safe (durable crashes
-        # only when deleting a session that holds an untaken fact).
-        try:
-            _durable.delete_state(self._handle, self._sid)
-        except Exception:
-            pass
-        self._sid = f"s{next(self._sessions)}"
 
     def decide(self, case: Case | Mapping[str, Any], *, settle: bool = True) -> Outcome:
         """Decide one case.
