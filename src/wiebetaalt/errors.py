@@ -7,6 +7,7 @@ yields every :class:`CaseProblem` at once. Only the command line turns them into
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class WiebetaaltError(Exception):
@@ -41,6 +42,11 @@ class FrameworkError(WiebetaaltError, ValueError):
         self.problems: tuple[Problem, ...] = tuple(sorted(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[FrameworkError], tuple[list[Problem]]]:
+        # an exception pickles as its class called with ``args`` (the message): rebuild from the
+        # problems instead, so that errors cross to and from worker processes intact
+        return type(self), (list(self.problems),)
+
 
 @dataclass(frozen=True)
 class CaseProblem:
@@ -64,6 +70,14 @@ class CaseError(WiebetaaltError, ValueError):
         self.source = source
         prefix = f"{source}: " if source else ""
         super().__init__("\n".join(prefix + str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # see FrameworkError.__reduce__: rebuilt from the problems, not from the message
+        return _case_error, (list(self.problems), self.source)
+
+
+def _case_error(problems: list[CaseProblem], source: str) -> CaseError:
+    return CaseError(problems, source=source)
 
 
 class EvaluationError(WiebetaaltError):
