@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import types
 from collections.abc import Iterable, Iterator
@@ -76,8 +77,8 @@ def inherited_examples(path: str | FilePath) -> list[Example]:
     chain: list[Example] = []
     seen: set[FilePath] = set()
     current: FilePath | None = FilePath(path)
-    while current is not None and current.resolve() not in seen:
-        seen.add(current.resolve())
+    while current is not None and _real(current) not in seen:
+        seen.add(_real(current))
         try:
             framework = load_framework(current)
         except FrameworkError:
@@ -139,6 +140,11 @@ def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework
         framework = Framework.model_validate(source.data)
     except ValidationError as error:
         problems.extend(_structure_problems(source, error))
+    else:
+        layers: dict[str, int] = {}
+        for rule, layer in zip(framework.rules, _rule_layers(source)):
+            layers[rule.id] = min(layer, layers.get(rule.id, layer))
+        framework._layers = layers
     problems.extend(_Checker(source).run())
     if framework is not None and not problems:
         # durable refuses some conditions that are fine as data; say so here, at their line
@@ -174,16 +180,16 @@ def _extend(path: FilePath, overlay: _File, stack: tuple[FilePath, ...], problem
     target = overlay.document.data["extends"]
     here = overlay.place(("extends",))
     try:
-        base_path = (path.parent / target).resolve()
+        base_path = _real(path.parent / target)
     except (OSError, ValueError) as error:  # a NUL byte or a lone surrogate is no file name
         problems.append(Problem(here.file, here.line, here.column, "invalid-base",
                                 f"extends {target!r} is not a usable path: {error}", "name the rule file it builds on"))
         return None
-    if base_path == path.resolve() or base_path in stack:
+    if base_path == _real(path) or base_path in stack:
         problems.append(Problem(here.file, here.line, here.column, "invalid-base",
                                 f"extends {target!r} leads back to this file", "an overlay extends a base, never itself"))
         return None
-    _, base_problems, base = _load_source(base_path, (*stack, path.resolve()))
+    _, base_problems, base = _load_source(base_path, (*stack, _real(path)))
     if base_problems or base is None:
         first = base_problems[0] if base_problems else None
         if first is not None and first.code == "unreadable-file":
@@ -204,6 +210,22 @@ def _extend(path: FilePath, overlay: _File, stack: tuple[FilePath, ...], problem
                                     f"an overlay may not set {key!r}; it keeps the {key} of {target!r}",
                                     "remove the key from the overlay"))
     return _Layered(base, overlay)
+
+
+def _real(path: FilePath) -> FilePath:
+    # realpath, unlike Path.resolve on Python 3.11, leaves a symlink loop as it is instead of
+    # raising RuntimeError: reading the file then reports it as a problem like any unreadable file
+    return FilePath(os.path.realpath(path))
+
+
+def _rule_layers(source: _Source) -> list[int]:
+    """For each rule of ``source``, in order: 0 for the base-most file, one more for each overlay."""
+    if isinstance(source, _Layered):
+        below = _rule_layers(source.base)
+        depth = 1 + (max(below) if below else 0)
+        return below + [depth] * (len(source.data["rules"]) - len(below))
+    rules = source.data.get("rules")
+    return [0] * (len(rules) if isinstance(rules, list) else 0)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StringConstraints,
     Tag,
     model_validator,
@@ -443,6 +444,17 @@ class Framework(BaseModel):
     funders: Annotated[list[Funder], Field(min_length=1)]
     rules: Annotated[list[Rule], Field(min_length=1)]
     examples: list[Example] = []
+    # per rule id, how many overlays above the base-most file it was written (0: that file); the
+    # loader sets it, so that a region cannot change a national outcome unannounced
+    _layers: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    @property
+    def layers(self) -> dict[str, int]:
+        """Per rule id, its layer: 0 for the base-most file, 1 for an overlay on it, and so on.
+
+        Empty for a framework not loaded from files (every rule then counts as one layer).
+        """
+        return self._layers
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
