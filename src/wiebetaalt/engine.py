@@ -91,8 +91,8 @@ class Engine:
             municipality; by default the small sample shipped with the package.
 
     Raises:
-        EvaluationError: durable_rules refuses the compiled framework (the compiler keeps within
-            every limit of durable known, so this means one more was found).
+        EvaluationError: durable_rules refuses the compiled framework: it crossed a limit of
+            durable that the compiler does not model yet (see :mod:`wiebetaalt.network`).
     """
 
     def __init__(self, framework: Framework, *, postcodes: PostcodeTable | None = None) -> None:
@@ -109,6 +109,8 @@ class Engine:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._sid = "s0"
+        #: rulesets given up after durable failed in them, never touched again (see _give_up)
+        self.abandoned = 0
         self._rulesets = self._compiled.part_rulesets()
         self._handles: list[int] | None = []
         try:
@@ -117,8 +119,6 @@ class Engine:
         except EvaluationError:
             self.close()
             raise
-        #: handles given up after durable failed in them: never touched again (see _give_up)
-        self.abandoned = 0
 
     def close(self) -> None:
         """Free the durable rulesets; the engine cannot decide afterwards."""
