@@ -27,14 +27,15 @@ def test_every_bad_field_is_named_with_what_was_expected():
     assert problems["kind.verblijf"].expected == "true or false"
     assert "did you mean 'brp_gemeente'" in problems["kind.brp_gemeent"].message
     assert "basisonderwijs" in problems["school.soort"].expected
-    assert problems["school.soort"].message == "unknown value 'lyceum'"
+    assert problems["school.soort"].message == "unknown value"  # never the value: it may be a name or a BSN
+    assert "lyceum" not in str(caught.value)
 
 
 def test_a_misspelt_choice_gets_a_suggestion_and_the_allowed_values_once():
     with pytest.raises(CaseError) as caught:
         parse_case({"peildatum": "2025-03-01", "hulpvraag": {"soort": "extra-ondersteuning"}})
     (problem,) = caught.value.problems
-    assert problem.message == "unknown value 'extra-ondersteuning' (did you mean 'extra_ondersteuning'?)"
+    assert problem.message == "unknown value (did you mean 'extra_ondersteuning'?)"
     assert str(caught.value).count("'dagbesteding'") == 1
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
-from wiebetaalt._yaml import MAX_NODES, Document, Mark, read_yaml
+from wiebetaalt._yaml import MAX_CHARS, MAX_NODES, Document, Mark, NotARegularFile, read_file, read_yaml, shown
 
 
 def codes(document: Document) -> list[str]:
@@ -209,3 +212,83 @@ def test_a_control_character_is_an_issue_not_an_exception():
     document = read_yaml("a: 1\nb: x\x07y\n")
     assert document.data is None
     assert [(i.code, i.mark.line) for i in document.issues] == [("yaml-syntax", 2)]
+
+
+# --- issue 13, item 12: reading a rule file is bounded, and so is every message about a key
+
+
+def test_a_duplicate_key_of_any_length_gives_a_short_message():
+    key = "k" * 400_000  # a plain key ends at 1024 characters; an explicit one (?) does not
+    document = read_yaml(f"? {key}\n: 1\n? {key}\n: 2\n")
+    (issue,) = document.issues
+    assert issue.code == "duplicate-key"
+    assert issue.message == f"key '{'k' * 40}…' appears twice"
+
+
+def test_shown_quotes_text_short_and_without_control_characters():
+    assert shown("valid_until") == "'valid_until'"
+    assert shown("x" * 1000) == "'" + "x" * 40 + "…'"
+    assert shown("a\x1b[2Jb\u200b") == "'a\\x1b[2Jb\\u200b'"
+    assert shown(7) == "7"
+
+
+def test_read_file_reads_at_most_the_limit_and_one_byte_more(tmp_path):
+    path = tmp_path / "kader.yaml"
+    path.write_bytes(b"a" * 100)
+    assert read_file(path, 1000) == b"a" * 100
+    assert read_file(path, 10) == b"a" * 11  # one more than the limit: the caller can tell it is too long
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_read_file_refuses_what_is_no_regular_file_at_once(tmp_path, kind):
+    import os
+
+    path = {"fifo": tmp_path / "kader.yaml", "device": "/dev/zero", "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    start = time.monotonic()
+    with pytest.raises(OSError) as caught:
+        read_file(path, MAX_CHARS)
+    assert time.monotonic() - start < 2
+    if kind == "folder":  # what opening a folder as a file always said
+        assert isinstance(caught.value, IsADirectoryError) and caught.value.strerror == "Is a directory"
+    else:
+        assert isinstance(caught.value, NotARegularFile)
+        assert caught.value.strerror == "not a regular file but a pipe or a device"
+
+
+def _check_in_thread(path):
+    import threading
+
+    from wiebetaalt import check_framework
+
+    found: list[object] = []
+    worker = threading.Thread(target=lambda: found.append(check_framework(path)), daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    return worker, found
+
+
+def test_a_rule_file_that_is_a_fifo_is_refused_not_waited_for(tmp_path):
+    import os
+
+    path = tmp_path / "kader.yaml"
+    os.mkfifo(path)
+    worker, found = _check_in_thread(path)
+    hanging = worker.is_alive()
+    if hanging:  # let the reader go: open the other end and close it
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=5)
+    assert not hanging
+    (problems,) = found
+    assert [p.code for p in problems] == ["unreadable-file"]
+
+
+def test_a_huge_unknown_key_in_a_rule_file_gives_a_short_problem(tmp_path):
+    from wiebetaalt import check_framework
+
+    basis = Path(__file__).resolve().parent.parent / "docs" / "voorbeeld" / "basis.yaml"
+    path = tmp_path / "kader.yaml"
+    path.write_text(basis.read_text(encoding="utf-8") + "? " + "k" * 900_000 + "\n: 1\n", encoding="utf-8")
+    problems = [p for p in check_framework(path) if p.code == "unknown-key"]
+    assert problems and all(len(str(p)) < 1000 for p in problems)

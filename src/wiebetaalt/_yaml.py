@@ -9,7 +9,10 @@ numbers stay text, so a rule file means what it says.
 from __future__ import annotations
 
 import bisect
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +36,51 @@ MAX_CHARS = 1_000_000
 # PyYAML composes recursively (three frames a level), so a deeply nested file would exhaust the
 # interpreter's stack; real frameworks nest about ten levels.
 MAX_DEPTH = 50
+
+
+#: Characters of a key or value a message quotes: enough to recognise it, never the whole of a huge one.
+SHOWN_CHARS = 40
+
+
+class NotARegularFile(OSError):
+    """A path names a pipe (FIFO), a socket or a device, not a file: reading it could wait forever
+    for a writer (a FIFO) or never end (``/dev/zero``)."""
+
+
+def read_file(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path``: all of them, or the first ``limit + 1`` when it
+    is longer than ``limit``, so that the caller can tell it is too long without reading the rest.
+
+    Raises:
+        NotARegularFile: ``path`` is a pipe, a socket or a device; nothing is read from it.
+        IsADirectoryError: ``path`` is a folder.
+        OSError: the file cannot be opened or read (the operating system's reason).
+    """
+    # Without O_NONBLOCK, opening a FIFO waits until something opens its other end; on a regular
+    # file the flag changes nothing. fstat after opening checks the file that is read, not one a
+    # rename put in its place after a check of the name.
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):  # the error reading a folder gives, as before this check
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(mode):
+            raise NotARegularFile(errno.EINVAL, "not a regular file but a pipe or a device", os.fspath(path))
+        stream = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with stream:
+        return stream.read(-1 if limit is None else limit + 1)
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``value`` quoted as a message shows it: text as ``repr`` gives it (control and invisible
+    characters escaped, so none reaches a terminal), cut after ``limit`` characters with ``…``."""
+    if not isinstance(value, str):
+        return repr(value)
+    cut = value[:limit]
+    return repr(cut)[:-1] + "…" + repr(cut)[-1] if len(value) > limit else repr(cut)
 
 
 class _Resolver(yaml.resolver.Resolver):
@@ -288,7 +336,7 @@ class _Builder:
                 self.document.issues.append(
                     YamlIssue(
                         "duplicate-key",
-                        f"key {key!r} appears twice",
+                        f"key {shown(key)} appears twice",
                         self._mark(key_node),
                         f"first at line {first.line}; keep one",
                     )

@@ -12,14 +12,14 @@ import datetime as dt
 import difflib
 import operator
 import re
-import reprlib
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
@@ -34,12 +34,6 @@ def _shown(text: str, limit: int = 60) -> str:
     message whose context holds a lone surrogate, and raises UnicodeEncodeError instead)."""
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# Quotes an unknown value in a message: bounded in length and depth, whatever the input.
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
-_REPR.maxlevel = 2
 
 
 def _parse_date(value: object) -> object:
@@ -58,7 +52,70 @@ def _parse_date(value: object) -> object:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_parse_date)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+#: Unicode categories no name holds: control characters (Cc: escape sequences, tabs, bells),
+#: invisible format characters (Cf: zero width space, right-to-left override, soft hyphen), lone
+#: surrogates (Cs: bytes that were not UTF-8) and the line and paragraph separators (Zl, Zp).
+#: Each can reach a terminal or make a look-alike of a real name ("Vlaardingen\u200b").
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_INVISIBLE_NAMES = {
+    "Cc": "a control character",
+    "Cf": "an invisible formatting character",
+    "Cs": "a lone surrogate (bytes that are not UTF-8)",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+
+
+def find_invisible(text: str) -> tuple[int, str, str] | None:
+    """The first character of ``text`` in :data:`INVISIBLE_CATEGORIES`: (index, character, category)."""
+    # Every such character is unprintable, and isprintable runs in C: most text stops here. The
+    # unprintable characters it lets through (a no-break space, private use) are visible or blank.
+    if text.isprintable():
+        return None
+    for index, char in enumerate(text):
+        category = unicodedata.category(char)
+        if category in INVISIBLE_CATEGORIES:
+            return index, char, category
+    return None
+
+
+def _invisible_problem(value: str) -> str:
+    """What :func:`find_invisible` finds in a text field's ``value``, as a message: the character's
+    kind, code point and 1-based position in the value as written, never the value itself (it may
+    be a name or a BSN typed in the wrong field)."""
+    stripped = value.strip()
+    found = find_invisible(stripped)
+    offset = len(value) - len(value.lstrip())
+    if found is None:  # a character pydantic does not strip, but Python does (U+001C–U+001F)
+        found, offset = find_invisible(value), 0
+    if found is None:  # the Unicode tables of pydantic's regex and of Python differ
+        return "contains a control or invisible character"
+    index, char, category = found
+    return f"contains {_INVISIBLE_NAMES[category]} (U+{ord(char):04X}) at position {offset + index + 1}"
+
+
+# Checked by pydantic's compiled regex: a Python validator per text field would double the time
+# parse_case takes, and it runs for every row of a caseload. Rust strings cannot hold a lone
+# surrogate (Cs), so pydantic refuses those itself (string_unicode).
+_VISIBLE = r"^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$"
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=_VISIBLE)]
+
+
+_M = typing.TypeVar("_M", bound=BaseModel)
+_set = object.__setattr__
+# the text fields of each section model (filled in below the models)
+_TEXT_NAMES: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _composed(model: BaseModel) -> None:
+    """Put the non-ASCII text of ``model``, just validated, into NFC: "é" typed as e and a
+    combining accent is then the "é" typed at once, so one name has one spelling."""
+    values = model.__dict__
+    for name in _TEXT_NAMES.get(type(model), ()):
+        value = values[name]
+        if value is not None and not value.isascii():
+            values[name] = unicodedata.normalize("NFC", value)
 
 
 def _normalise_postcode(value: object) -> object:
@@ -262,6 +319,13 @@ class Case(BaseModel):
     school: School = School()
     hulpvraag: Need = Need()
 
+    # one validator for the case rather than one per section or field: it runs for every case
+    @model_validator(mode="after")
+    def _nfc(self) -> Case:
+        _composed(self.kind)
+        _composed(self.school)
+        return self
+
 
 @dataclass(frozen=True)
 class FieldType:
@@ -324,6 +388,31 @@ def case_fields(model: type[BaseModel] = Case, prefix: str = "") -> dict[str, Fi
 
 
 CASE_FIELDS: dict[str, FieldType] = case_fields()
+_TEXT_NAMES.update({
+    model: tuple(name for name in model.model_fields if CASE_FIELDS[f"{section}.{name}"].kind == "str" and name != "postcode")
+    for section, model in (("kind", Child), ("school", School))
+})
+
+#: The text fields that hold a municipality. A rule may compare any of them with a name another
+#: one holds (the school's municipality with the BRP municipality's), so they share one spelling.
+MUNICIPALITY_FIELDS: tuple[str, ...] = (
+    "kind.brp_gemeente",
+    "kind.vorige_brp_gemeente",
+    "kind.brp_gemeente_voor_verblijf",
+    "kind.gemeente_moeder_bij_geboorte",
+    "kind.feitelijke_verblijfsgemeente",
+    "kind.gemeente_ouder_met_gezag",
+    "kind.hoofdverblijf_gemeente",
+    "kind.verblijfsgemeente_andere_ouder",
+    "school.gemeente",
+)
+#: The text fields that hold a samenwerkingsverband passend onderwijs (SWV).
+SWV_FIELDS: tuple[str, ...] = (
+    "school.samenwerkingsverband",
+    "school.swv_verwijzende_school",
+    "kind.swv_woonregio",
+    "kind.swv_tlv",
+)
 
 
 def put_field(data: dict[str, Any], path: str, value: Any) -> None:
@@ -344,10 +433,6 @@ def case_data(peildatum: dt.date, values: Mapping[str, Any] | Iterable[tuple[str
         if path in given and path != "peildatum":
             put_field(case, path, given[path])
     return case
-
-
-_M = typing.TypeVar("_M", bound=BaseModel)
-_set = object.__setattr__
 
 
 def replaced(model: _M, changes: dict[str, Any]) -> _M:
@@ -377,9 +462,81 @@ def field_value(case: Case, path: str) -> Any:
 _GETTERS: dict[str, Callable[[Any], Any]] = {}
 
 
+def _name_key(name: str) -> str:
+    """What two spellings of one name share: case, runs of whitespace and composition aside."""
+    return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+
+
+class KnownNames:
+    """The spellings of names (municipalities, SWVs, …) that a framework compares case fields with.
+
+    Rules compare text exactly, so ``vlaardingen`` in a case would silently miss an agreement
+    written for ``Vlaardingen``. :meth:`canonical` gives a case every name in the spelling known
+    for its field, whatever its case or spacing; a name not known stays as written (it may be a
+    municipality that no rule names). The :data:`MUNICIPALITY_FIELDS` share their names, and so
+    do the :data:`SWV_FIELDS`; each other text field has its own. Where two known spellings differ
+    only in case, the first one given wins.
+
+    Args:
+        names: per dotted text field, its known spellings, the preferred first
+            (:func:`wiebetaalt.engine.known_names` gives them for a framework).
+    """
+
+    def __init__(self, names: Mapping[str, Iterable[str]]) -> None:
+        groups: dict[str, dict[str, str]] = {}
+        for path, spellings in names.items():
+            group = groups.setdefault(_name_group(path), {})
+            for spelling in spellings:
+                group.setdefault(_name_key(spelling), spelling)
+        # per section, (field, the exact spellings, key → spelling) for each text field that has names
+        checks: dict[str, list[tuple[str, frozenset[str], dict[str, str]]]] = {}
+        for path, ftype in CASE_FIELDS.items():
+            index = groups.get(_name_group(path))
+            if ftype.kind == "str" and "." in path and index:
+                section, _, field = path.partition(".")
+                checks.setdefault(section, []).append((field, frozenset(index.values()), index))
+        self._checks = [(section, tuple(fields)) for section, fields in checks.items()]
+
+    def canonical(self, case: Case) -> Case:
+        """``case`` with each known name spelt as known; the case itself when nothing changes."""
+        changes: dict[str, dict[str, str]] = {}
+        for section, fields in self._checks:
+            values = getattr(case, section).__dict__  # this runs for every case: no getattr per field
+            for field, exact, index in fields:
+                value = values[field]
+                # most values are unknown or spelt as the framework spells them: two cheap tests
+                if value is None or value in exact:
+                    continue
+                spelling = index.get(_name_key(value))
+                if spelling is not None:
+                    changes.setdefault(section, {})[field] = spelling
+        if not changes:
+            return case
+        return replaced(case, {section: replaced(getattr(case, section), values) for section, values in changes.items()})
+
+
+def _name_group(path: str) -> str:
+    if path in MUNICIPALITY_FIELDS:
+        return "gemeente"
+    return "samenwerkingsverband" if path in SWV_FIELDS else path
+
+
+def _shown_key(part: object) -> str:
+    """A key of a case as a message names it: control characters escaped, a long one cut short."""
+    text = str(part)
+    if len(text) <= 40 and text.isprintable():
+        return text
+    cut = text[:40]
+    # repr escapes what a terminal would act on (\x1b) or not show (\u200b)
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in cut)
+    return shown + "…" if len(text) > 40 else shown
+
+
 def _expected_text(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    if kind == "string_unicode" or kind == "string_pattern_mismatch" and ctx.get("pattern") == _VISIBLE:
+        return "text without control or invisible characters"
     if kind == "extra_forbidden":
         return "only the fields of the case model (docs/case.md)"
     if kind == "literal_error":
@@ -402,6 +559,9 @@ def _expected_text(error: ErrorDetails) -> str:
 def parse_case(data: object, *, source: str = "") -> Case:
     """Validate raw data (a dict from YAML or JSON) into a :class:`Case`.
 
+    Messages name the field and what is wrong, never the value: a value may be a name or a BSN
+    typed in the wrong field, and messages end up in logs and output files.
+
     Raises:
         CaseError: naming every bad field and what was expected there.
     """
@@ -410,22 +570,32 @@ def parse_case(data: object, *, source: str = "") -> Case:
     except ValidationError as error:
         problems = []
         for item in error.errors(include_url=False):
-            path = ".".join(str(p) for p in item["loc"])
+            loc = [str(p) for p in item["loc"]]
+            path = ".".join(loc)
             message = str(item["msg"]).removeprefix("Value error, ")
             if item["type"] == "extra_forbidden":
                 message = "unknown field"
-                parent = path.rpartition(".")[0]
+                parent = ".".join(loc[:-1])
                 options = [f.rpartition(".")[2] for f in CASE_FIELDS if f.rpartition(".")[0] == parent]
-                name = path.rpartition(".")[2]
+                name = loc[-1]
                 close = difflib.get_close_matches(name, options, n=1) if len(name) < 200 else []
                 if close:
                     message += f"; did you mean {close[0]!r}?"
+                # the key is the case's own text: a huge one or one with escape sequences is shown safely
+                path = ".".join([*loc[:-1], _shown_key(name)])
             elif item["type"] == "missing":
                 message = "missing"
+            elif (item["type"] == "string_pattern_mismatch" and (item.get("ctx") or {}).get("pattern") == _VISIBLE
+                  or item["type"] == "string_unicode") and isinstance(item["input"], str):
+                message = _invisible_problem(item["input"])
+            elif item["type"] == "invalid-date":
+                given = item["input"]
+                written = isinstance(given, str) and _ISO_DATE.fullmatch(given)
+                message = "no such day in the calendar" if written else "not a valid date"
             elif item["type"] == "literal_error":
                 # pydantic lists every allowed value in the message and we do in "expected": say it once
                 given = item["input"]
-                message = f"unknown value {_REPR.repr(given)}"
+                message = "unknown value"
                 allowed = CASE_FIELDS[path].values if path in CASE_FIELDS else ()
                 # only text can be a misspelling, and comparing long text with each value is slow
                 short = isinstance(given, str) and len(given) < 200

@@ -22,10 +22,10 @@ from typing import Any
 
 import durable_rules_engine as _durable
 
-from .case import Case, parse_case, replaced
+from .case import MUNICIPALITY_FIELDS, Case, KnownNames, parse_case, replaced
 from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
 from .errors import CaseError, EvaluationError
-from .model import Framework
+from .model import Framework, compared_texts
 from .ask import settle as settle_facts
 from .outcome import Escalation, EscalationReason, Outcome, Resolver, Truth, with_changes
 from .postcode import PostcodeTable, bundled_postcodes
@@ -82,6 +82,15 @@ def _create(compiled: CompiledFramework, ruleset: dict[str, Any]) -> int:
         raise EvaluationError(f"durable_rules cannot build this framework: {error}") from None
 
 
+def known_names(framework: Framework, postcodes: PostcodeTable | None = None) -> KnownNames:
+    """The spellings of the names a framework compares text fields with, and the municipalities of
+    a postcode table after them (so that the framework's spelling wins)."""
+    names = compared_texts(framework)
+    if postcodes is not None:
+        names.setdefault(MUNICIPALITY_FIELDS[0], []).extend(sorted(postcodes.municipalities()))
+    return KnownNames(names)
+
+
 class Engine:
     """Decides cases against one framework. Safe to share between threads.
 
@@ -100,6 +109,8 @@ class Engine:
         self.postcodes = postcodes if postcodes is not None else bundled_postcodes()
         self._compiled: CompiledFramework = compile_framework(framework)
         self._resolver = Resolver(framework)
+        # every name the framework compares with, in its spelling (docs/case.md)
+        self._names = known_names(framework, self.postcodes)
         # per durable rule: which of (true, unknown, false) it says, and of which item
         self._states = {name: (_STATES.index(state), item) for name, (state, item) in self._compiled.names.items()}
         # the items whose truth is "unknown" when neither their true nor their false rule fires
@@ -203,7 +214,9 @@ class Engine:
             updates["verblijf"] = child.soort_verblijf != "logeren_incidenteel"
         if updates:
             case = replaced(case, {"kind": replaced(child, updates)})
-        return case, " ".join(notes)
+        # rules compare text exactly: each name as the framework spells it, also one found
+        # through the postcode table (docs/case.md)
+        return self._names.canonical(case), " ".join(notes)
 
     def match(self, case: Case) -> Truth:
         """Run the case through durable: which rules and party sources hold, and which may hold."""

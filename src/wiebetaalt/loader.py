@@ -21,7 +21,7 @@ from typing import Annotated, Any, Protocol, Union, get_args, get_origin
 from pydantic import BaseModel, Discriminator, ValidationError
 from pydantic_core import ErrorDetails
 
-from ._yaml import MAX_CHARS, Document, Path, read_yaml
+from ._yaml import MAX_CHARS, Document, Path, read_file, read_yaml, shown
 from . import model
 from .case import CASE_FIELDS, FieldType, parse_case
 from .compiler import compile_framework
@@ -107,9 +107,9 @@ def _load(path: FilePath, stack: tuple[FilePath, ...] = ()) -> tuple[Framework |
 def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework | None, list[Problem], _Source | None]:
     name = str(path)
     try:
-        with path.open("rb") as stream:
-            # bounded, so that a huge file (or `extends: /dev/zero`) is refused instead of filling memory
-            raw = stream.read(MAX_BYTES + 1)
+        # bounded, so that a huge file is refused instead of filling memory; a FIFO or a device
+        # (`extends: /dev/zero`) is refused unread, as reading it may wait or go on forever
+        raw = read_file(path, MAX_BYTES)
     except OSError as error:
         return None, [Problem(name, 1, 1, "unreadable-file", error.strerror or str(error))], None
     if len(raw) > MAX_BYTES:
@@ -386,9 +386,9 @@ def _structure_problems(document: _Source, error: ValidationError) -> Iterator[P
             mark = document.place(path, key=True)
             key = str(path[-1])
             allowed = _model_keys(path[:-1], document.data)
-            close = difflib.get_close_matches(key, allowed, n=1)
+            close = difflib.get_close_matches(key, allowed, n=1) if len(key) < 200 else []
             hint = (f"did you mean {close[0]!r}? " if close else "") + ("allowed: " + ", ".join(allowed) if allowed else "")
-            yield Problem(mark.file, mark.line, mark.column, code, f"unknown key {key!r}", hint.strip(), path)
+            yield Problem(mark.file, mark.line, mark.column, code, f"unknown key {shown(key)}", hint.strip(), path)
             continue
         mark = document.place(path)
         if code == "missing-key":

@@ -471,6 +471,26 @@ AnyOf.model_rebuild()
 Not.model_rebuild()
 
 
+def compared_texts(framework: Framework) -> dict[str, list[str]]:
+    """Per text field, every text the framework's rules and party sources compare it with, in the
+    order written."""
+    found: dict[str, list[str]] = {}
+    conditions: list[Condition] = [rule.when for rule in framework.rules]
+    conditions += [source.when for funder in framework.funders for source in funder.party or []
+                   if source.when is not None]
+    stack = list(reversed(conditions))
+    while stack:
+        condition = stack.pop()
+        if isinstance(condition, (All, AnyOf)):
+            stack.extend(reversed(condition.all if isinstance(condition, All) else condition.any))
+        elif isinstance(condition, Not):
+            stack.append(condition.not_)
+        elif condition.field in CASE_FIELDS and CASE_FIELDS[condition.field].kind == "str":
+            values = condition.value if isinstance(condition.value, list) else [condition.value]
+            found.setdefault(condition.field, []).extend(value for value in values if isinstance(value, str))
+    return found
+
+
 _SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     Atom, All, AnyOf, Not, LegalBasis, PartySource, Funder, Route, Rule, Expectation, Example, Framework
 )
