@@ -212,3 +212,67 @@ def test_the_resolver_caches_stay_bounded_whatever_the_caseload():
     for n in range(10):
         _remember(cache, n, n)
     assert len(cache) == 11
+
+
+# --- issue 13, item 13: a grey zone without a suggested funder names no empty candidate
+
+
+def test_a_grey_rule_without_a_funder_is_no_candidate_but_stays_in_the_rules_and_the_explanation():
+    fw = framework(rule("grey", funder=None, grey_zone=True), rule("other", funder=None, grey_zone=True,
+                                                                    suggested_funder="school"))
+    outcome = resolve(fw, CASE, truth({"grey", "other"}))
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.GREY_ZONE
+    assert outcome.rules == ("grey", "other")
+    assert [(c.rule, c.funder) for c in outcome.candidates] == [("other", "school")]
+    assert "Regel grey (grey): voorgestelde betaler geen betaler genoemd." in outcome.explanation
+    assert all(c["funder"] for c in outcome.to_dict()["candidates"])
+
+
+def test_a_case_before_2015_prints_no_empty_candidate(engine):
+    from wiebetaalt.cli import format_outcome
+
+    outcome = engine.decide({"peildatum": "2014-03-01", "hulpvraag": {"soort": "jeugdhulp"}})
+    assert isinstance(outcome, Escalation) and outcome.rules == ("voor-2015-buiten-dit-kader",)
+    text = format_outcome(outcome)
+    assert "Kandidaat: " not in text and "Kandidaat:  (" not in text
+    assert "voor-2015-buiten-dit-kader" in text
+
+
+# --- README.md: the Python quick start runs and prints what a person reads
+
+
+def _quick_start() -> str:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return re.search(r"## Python quick start\n\n```python\n(.*?)```", readme, re.S).group(1)
+
+
+def _run(code: str) -> str:
+    import contextlib
+    import io
+    import os
+    from pathlib import Path
+
+    printed = io.StringIO()
+    here = os.getcwd()
+    os.chdir(Path(__file__).resolve().parent.parent)  # the quick start names rules/landelijk.yaml
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(here)
+    return printed.getvalue()
+
+
+def test_the_quick_start_runs_and_prints_the_payer():
+    assert _run(_quick_start()).startswith("gemeente Vlaardingen [")
+
+
+def test_the_quick_start_prints_a_readable_reason_for_an_escalation():
+    code = _quick_start().replace(', "wlz_indicatie": False', "")
+    assert code != _quick_start()
+    printed = _run(code)
+    assert printed.startswith("missing_facts ")
+    assert "EscalationReason" not in printed

@@ -200,3 +200,83 @@ def test_a_bad_split_part_is_located(tmp_path: Path, part, code):
 ])
 def test_shares_print_exactly_or_say_they_are_rounded(fraction, text):
     assert format_share(fraction) == text
+
+
+# --- A region changes a national outcome only through a named override ---------------------------
+
+HIGHER_STELSEL = """\
+schema_version: 1
+framework: omweg
+extends: landelijk.yaml
+title: Omweg
+version: "1"
+rules:
+  - id: alle-jeugdhulp-schoolgemeente
+    title: Alle jeugdhulp betaalt de schoolgemeente
+    domain: wlz
+    when: {field: hulpvraag.soort, eq: jeugdhulp}
+    funder: schoolgemeente
+OVERRIDES
+    legal_basis:
+      - citation: Regionaal convenant
+        url: https://example.org/convenant
+    explanation: De schoolgemeente betaalt.
+"""
+JEUGDHULP = {"peildatum": "2025-03-01",
+             "kind": {"brp_gemeente": "Vlaardingen", "leeftijd": 9, "wlz_indicatie": False, "verblijf": False,
+                      "alleen_psychische_stoornis": False,
+                      "geheim_adres": False},
+             "school": {"gemeente": "Schiedam"}, "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}}
+
+
+@pytest.fixture
+def with_national(tmp_path: Path) -> Path:
+    (tmp_path / "landelijk.yaml").write_bytes((Path(__file__).parent.parent / "rules" / "landelijk.yaml").read_bytes())
+    return tmp_path
+
+
+def test_a_regional_rule_in_a_higher_stelsel_does_not_overturn_the_national_rule_unannounced(with_national: Path):
+    path = write(with_national, "omweg.yaml", HIGHER_STELSEL.replace("OVERRIDES\n", ""))
+    framework = load_framework(path)
+    assert framework.layers["alle-jeugdhulp-schoolgemeente"] == 1 and framework.layers["wlz-zorg"] == 0
+    with Engine(framework) as engine:
+        outcome = engine.decide(JEUGDHULP, settle=False)
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.CONFLICT
+    assert set(outcome.rules) == {"jeugdhulp-individueel-woonplaats", "alle-jeugdhulp-schoolgemeente"}
+    assert "overrides" in outcome.explanation and "wlz is voorliggend" not in outcome.explanation
+
+
+def test_the_same_rule_naming_the_national_rule_in_overrides_decides(with_national: Path):
+    path = write(with_national, "omweg.yaml", HIGHER_STELSEL.replace(
+        "OVERRIDES\n", "    overrides: [jeugdhulp-individueel-woonplaats]\n"))
+    with Engine(load_framework(path)) as engine:
+        outcome = engine.decide(JEUGDHULP, settle=False)
+    assert isinstance(outcome, Decision) and outcome.entity == "gemeente Schiedam"
+    assert outcome.rules == ("alle-jeugdhulp-schoolgemeente",)
+
+
+def test_the_national_framework_alone_still_lets_a_higher_stelsel_win(national):
+    case = {**JEUGDHULP, "kind": {**JEUGDHULP["kind"], "wlz_indicatie": True, "leeftijd": 9,
+                                  "alleen_psychische_stoornis": False}, "hulpvraag": {"soort": "dagbesteding",
+                                                                                       "toegang": "individueel"}}
+    with Engine(national) as engine:
+        outcome = engine.decide(case, settle=False)
+    assert isinstance(outcome, Decision) and outcome.funder == "zorgkantoor"
+
+
+def test_analyse_shows_the_unannounced_overturn_as_a_conflict(with_national: Path):
+    from wiebetaalt.analyse import analyse
+
+    path = write(with_national, "omweg.yaml", HIGHER_STELSEL.replace("OVERRIDES\n", ""))
+    report = analyse(load_framework(path))
+    assert any("alle-jeugdhulp-schoolgemeente" in finding.rules and "jeugdhulp-individueel-woonplaats" in finding.rules
+               for finding in report.conflicts)
+
+
+def test_an_extends_through_a_symlink_loop_is_a_located_problem_not_a_traceback(tmp_path: Path):
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    path = write(tmp_path, "regio.yaml", 'schema_version: 1\nframework: r\nextends: a.yaml\ntitle: R\nversion: "1"\n')
+    [problem] = check_framework(path)
+    assert (problem.code, problem.line, problem.column) == ("invalid-base", 3, 10)
+    assert "cannot be read" in problem.message

@@ -50,6 +50,10 @@ _REASON_TEXT = {
     EscalationReason.GREY_ZONE: "De casus valt in een grijs gebied dat het kader niet beslist.",
     EscalationReason.MISSING_FACTS: "De uitkomst hangt af van feiten die in de casus ontbreken.",
 }
+_UNANNOUNCED = (
+    "Een regel van een regionaal kader zou hier alleen door voorliggendheid voorgaan op een regel van het kader "
+    "waarop het voortbouwt; een regio verandert die uitkomst alleen door de regel te noemen in overrides."
+)
 
 
 @dataclass(frozen=True)
@@ -495,8 +499,22 @@ class _Policy:
         if not remaining:
             return (), overridden, ()
         top = min(self.rank[r.domain] for r in remaining)
-        return (tuple(r for r in remaining if self.rank[r.domain] == top), overridden,
-                tuple(r for r in remaining if self.rank[r.domain] != top))
+        layers = self.resolver.fw.layers
+        stays = {r.id for r in remaining if self.rank[r.domain] == top}
+        if layers:
+            # A region changes an outcome of the framework it builds on only by naming a rule of it
+            # in `overrides`, never by writing its own rule in a higher stelsel. A winning rule of an
+            # overlay that overrides none of the base's rules that hold has not announced a change:
+            # the base's rules that precedence alone would set aside stay in the running.
+            def unannounced(rule: Rule) -> bool:
+                layer = layers.get(rule.id, 0)
+                return not any(rule.id in self.overriders(r.id) for r in overridden if layers.get(r.id, 0) < layer)
+
+            silent = [layers.get(r.id, 0) for r in remaining if r.id in stays and unannounced(r)]
+            if silent:
+                stays |= {r.id for r in remaining if layers.get(r.id, 0) < max(silent)}
+        return (tuple(r for r in remaining if r.id in stays), overridden,
+                tuple(r for r in remaining if r.id not in stays))
 
     def verdict(self, holding: Sequence[Rule]) -> tuple[Any, ...]:
         """What :meth:`settle` would conclude, without building its texts."""
@@ -581,6 +599,8 @@ class _Policy:
         route = self.route(rules)
         candidates = self.candidates(rules)
         parts = [_REASON_TEXT[reason]]
+        if len({r.domain for r in rules}) > 1:
+            parts.append(_UNANNOUNCED)
         for rule, cand in zip(rules, candidates):
             who = cand.entity or self.funders[cand.funder].name if cand.funder else "geen betaler genoemd"
             label = "voorgestelde betaler" if rule.grey_zone else "betaler"
@@ -590,7 +610,9 @@ class _Policy:
             reason,
             route,
             " ".join(parts),
-            candidates=candidates,
+            # a grey rule that suggests no funder points to nobody: it stays in the rules and the
+            # explanation, but a candidate without a funder would read as an empty name
+            candidates=tuple(c for c in candidates if c.funder),
             rules=tuple(r.id for r in rules),
             legal_basis=tuple(b for r in rules for b in r.legal_basis),
         )
