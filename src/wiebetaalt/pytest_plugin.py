@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ._yaml import read_yaml
+from ._yaml import read_file, read_yaml
 from .engine import Engine
 from .errors import FrameworkError, Problem, WiebetaaltError
 from .examples import ExampleResult, format_example_result, run_example
@@ -77,8 +77,7 @@ def _configured(config: pytest.Config, path: Path) -> bool:
 def _is_framework(path: Path) -> bool:
     """A mapping with ``schema_version`` at the top; other YAML (say, a case) is not collected."""
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+        raw = read_file(path, MAX_BYTES)  # a FIFO or a device named *.yaml is refused unread
     except OSError:
         return False
     try:
