@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RULES
+from conftest import ROOT, RULES
 from wiebetaalt.errors import FrameworkError, Problem
 from wiebetaalt.loader import check_framework, load_framework, rule_files
 
@@ -359,3 +359,24 @@ def test_an_example_route_must_exist_and_belong_to_an_escalation(tmp_path: Path)
                       name="besluit.yaml")
     (problem,) = check_framework(decided)
     assert problem.code == "example-expectation" and "only an escalation has a route" in problem.message
+
+
+@pytest.mark.parametrize("escape", ["\\e[31m", "\\u200b", "\\u202e", "\\x07"])
+def test_an_escape_that_writes_an_invisible_character_into_a_text_is_a_located_problem(tmp_path, escape):
+    basis = (ROOT / "docs" / "voorbeeld" / "basis.yaml").read_text(encoding="utf-8")
+    line = "    explanation: De gemeente {kind.brp_gemeente} betaalt."
+    assert line in basis
+    path = tmp_path / "kader.yaml"
+    path.write_text(basis.replace(line, f'    explanation: "De gemeente {escape}{{kind.brp_gemeente}} betaalt."'),
+                    encoding="utf-8")
+    [problem] = check_framework(path)
+    assert (problem.code, problem.line, problem.path) == ("invalid-value", 28, ("rules", 0, "explanation"))
+    assert "position 13" in problem.message
+
+
+def test_line_breaks_and_tabs_in_a_text_are_fine(tmp_path):
+    basis = (ROOT / "docs" / "voorbeeld" / "basis.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "kader.yaml"
+    path.write_text(basis.replace("    explanation: De gemeente {kind.brp_gemeente} betaalt.",
+                                  '    explanation: "De gemeente\\n\\t{kind.brp_gemeente} betaalt."'), encoding="utf-8")
+    assert check_framework(path) == []

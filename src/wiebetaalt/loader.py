@@ -23,7 +23,7 @@ from pydantic_core import ErrorDetails
 
 from ._yaml import MAX_CHARS, Document, Path, read_file, read_yaml, shown
 from . import model
-from .case import CASE_FIELDS, FieldType, parse_case
+from .case import CASE_FIELDS, FieldType, find_invisible, parse_case
 from .compiler import compile_framework
 from .errors import CaseError, FrameworkError, Problem
 from .model import OPERATORS, Example, Framework, condition_kind
@@ -442,6 +442,24 @@ class _Checker:
         place = self.doc.place(path, key=key)
         self.problems.append(Problem(place.file, place.line, place.column, code, message, hint, path))
 
+    def visible(self, value: Any, path: Path) -> None:
+        """Text that reaches a terminal holds no control or invisible characters (an escape
+        sequence, a zero width space), only line breaks and tabs; YAML's escapes can write them."""
+        stack = [(value, path)]
+        while stack:
+            value, path = stack.pop()
+            if isinstance(value, dict):
+                stack.extend((item, (*path, key)) for key, item in value.items())
+            elif isinstance(value, list):
+                stack.extend((item, (*path, i)) for i, item in enumerate(value))
+            elif isinstance(value, str) and not value.isprintable():
+                found = find_invisible(value.replace("\n", " ").replace("\t", " "))
+                if found is not None:
+                    index, char, _ = found
+                    self.problem(path, "invalid-value",
+                                 f"the text holds an invisible or control character (U+{ord(char):04X}) at "
+                                 f"position {index + 1}", "remove it; a terminal or a spreadsheet would act on it")
+
     def items(self, key: str) -> list[tuple[Path, dict[str, Any]]]:
         value = self.data.get(key)
         if not isinstance(value, list):
@@ -490,6 +508,7 @@ class _Checker:
         self.problem(path, code, f"unknown {what} {value!r}", hint)
 
     def run(self) -> list[Problem]:
+        self.visible(self.data, ())
         funders = self.ids("funders", "funder")
         rules = self.ids("rules", "rule")
         routes = self.ids("routes", "route")
