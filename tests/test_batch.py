@@ -354,16 +354,24 @@ def test_a_progress_bar_on_a_terminal_and_none_otherwise(tmp_path: Path, monkeyp
 def test_an_interrupted_run_leaves_only_whole_rows(tmp_path: Path, jobs: str):
     source = write_csv(tmp_path / "cases.csv", HEADER, [good(str(n)) for n in range(200_000)])
     target = tmp_path / "out.csv"
+    target.write_text("de uitkomsten van gisteren\n", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "wiebetaalt", "batch", str(source), "-o", str(target),
                                 "--jobs", jobs, "--chunk-size", "100"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+    def written() -> int:
+        # the rows go to a temporary file beside the output until the run stops
+        return sum(path.stat().st_size for path in tmp_path.glob(".out.csv.*.tmp"))
+
     deadline = time.monotonic() + 60
-    while (not target.exists() or target.stat().st_size < 20_000) and time.monotonic() < deadline:
+    while written() < 20_000 and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert target.read_text(encoding="utf-8") == "de uitkomsten van gisteren\n"  # untouched while running
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "onderbroken" in err
+    assert not list(tmp_path.glob(".out.csv.*"))
     text = target.read_text(encoding="utf-8")
     assert text.endswith("\n")
     rows = list(csv.reader(io.StringIO(text)))
@@ -385,14 +393,19 @@ def test_rows_are_found_across_quoted_line_breaks_and_an_open_quote_ends_its_row
     from wiebetaalt.batch import read_chunks, read_rows
 
     data = (b'peildatum,school.gemeente\n2025-03-01,"Den\nHaag"\n\n,,\n2025-03-01,"open\n'
-            + b"2025-03-01,x\n" * 150)
+            + b"2025-03-01,x\n" * 150 + b'2025-03-01,"open\n' + b"lone\n" * 150)
     fmt, rows = read_rows(io.BytesIO(data), "csv")
     rows = list(rows)
     assert [(row.number, row.line) for row in rows[:2]] == [(1, 2), (2, 6)]
     assert fmt.parse(rows[0]).data == {"peildatum": "2025-03-01", "school": {"gemeente": "Den\nHaag"}}
-    # a quote left open takes at most 100 lines with it; the rows after them are rows again
+    # a quote left open is its own line only: the next line is a whole row by itself, and a row again
     assert "a quoted cell is not closed" in str(fmt.parse(rows[1]).problems[0])
-    assert rows[2].line == 106 and len(rows) == 2 + 150 - 99
+    assert rows[1].data == b'2025-03-01,"open\n'
+    assert [row.line for row in rows[2:152]] == list(range(7, 157))
+    # lines that are no whole row are taken in for at most 100 lines; when the cell has not closed
+    # by then, they are rows of their own again
+    assert rows[152].line == 157 and "a quoted cell is not closed" in str(fmt.parse(rows[152]).problems[0])
+    assert [row.line for row in rows[153:]] == list(range(158, 308)) and len(rows) == 2 + 150 + 1 + 150
     # chunk by chunk, as the worker processes get them, the rows are the same
     for size in (1, 2, 7):
         chunks = list(read_chunks(io.BytesIO(data), "csv", size)[1])
@@ -494,7 +507,14 @@ def test_output_rows_are_what_the_csv_module_writes(engine, references, delimite
         CaseError([CaseProblem("kind.leeftijd", 'not a whole number: "elf", "twaalf"', "a whole number")]),
     ]
     items = [(n, reference, results[n % 3]) for n, reference in enumerate(references, 1)]
-    expected = io.StringIO()
-    csv.writer(expected, delimiter=delimiter, lineterminator="\n").writerows(
-        _csv_row(*item, explain=explain) for item in items)
-    assert _Writer("csv", explain, delimiter).rows(items) == expected.getvalue()
+    expected = []
+    for item in items:
+        # a cell with a carriage return is quoted, as the csv module of Python 3.12 does
+        line = io.StringIO()
+        csv.writer(line, delimiter=delimiter, lineterminator="\r\n").writerow(_csv_row(*item, explain=explain))
+        expected.append(line.getvalue()[:-2] + "\n")
+    written = _Writer("csv", explain, delimiter).rows(items)
+    assert written == "".join(expected)
+    # and a csv reader reads back every cell
+    assert [row[1] for row in csv.reader(io.StringIO(written, newline=""), delimiter=delimiter)] == [
+        row[1] for row in (_csv_row(*item, explain=explain) for item in items)]

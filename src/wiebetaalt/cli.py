@@ -10,20 +10,24 @@ stopped by ^C (the rows written so far are complete).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import secrets
 import signal
+import stat
 import sys
 import textwrap
 import threading
 import time
 from pathlib import Path
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 from ._yaml import read_yaml
 from .ask import ask
 from .analyse import DEFAULT_BUDGET, analyse, format_analysis
-from .batch import FORMATS, BatchError, Format, default_jobs, guess_format, run_batch
+from .batch import FORMATS, BatchError, Format, Summary, default_jobs, guess_format, run_batch
 from .case import Case, parse_case
 from .engine import CHUNK_SIZE
 from .engine import Engine
@@ -35,7 +39,10 @@ from .outcome import REASON_NAMES, Decision, Escalation, Outcome, format_share
 from .postcode import PostcodeTable, PostcodeTableError
 
 DEFAULT_FRAMEWORK = Path("rules/landelijk.yaml")
-
+#: the most a case file (or standard input for ``decide -``) may hold
+MAX_CASE_BYTES = 1 << 20
+#: the most one answer to ``decide --ask`` may hold; a longer line ends the questions
+MAX_ANSWER_CHARS = 10_000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", type=Path, help="rule files or folders of them")
     check.add_argument("--json", action="store_true", help="problems as JSON")
     decide = commands.add_parser("decide", help="decide one case (a YAML or JSON file)")
-    decide.add_argument("case", type=Path)
+    decide.add_argument("case", type=Path, help="case file (YAML or JSON, at most 1 MiB); - reads standard input")
     decide.add_argument("--framework", type=Path, default=DEFAULT_FRAMEWORK, help=f"rule file (default {DEFAULT_FRAMEWORK})")
     decide.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
     decide.add_argument("--json", action="store_true", help="the outcome as JSON")
@@ -60,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--jobs", type=int, help="worker processes (default: every core, here %d)" % default_jobs())
     batch.add_argument("--chunk-size", type=int, default=CHUNK_SIZE, help=f"cases per chunk (default {CHUNK_SIZE})")
     batch.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
-    batch.add_argument("--explain", action="store_true", help="add the legal basis and the Dutch explanation to every row")
+    batch.add_argument("--explain", action="store_true",
+                       help="add the legal basis and the Dutch explanation to every row; the explanation "
+                            "contains case facts (municipalities, postcodes, dates, ages): not for sharing "
+                            "beyond who may see the cases")
     batch.add_argument("--settle", action="store_true",
                        help="work out which answers settle a missing-facts escalation (about 70 ms per such case)")
     batch.add_argument("--summary", action="store_true",
@@ -82,12 +92,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    out = cast(TextIO, _Stream(stdout or sys.stdout, "de standaarduitvoer"))
+    err = cast(TextIO, _Stream(stderr or sys.stderr, "de standaardfout"))
     try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exit_:  # --help, or a usage error
+            status = int(exit_.code or 0)
+        else:
+            status = _run(args, out, err)
+        out.flush()  # a full disk or a closed pipe shows here, not in a traceback at exit
+        return status
+    except _WriteFailed as failed:
+        if failed.stream == "de standaardfout":
+            if stderr is None:
+                _to_null(sys.stderr)  # nowhere left to say it
+            return 2
+        with _quiet():
+            err.write(f"wiebetaalt: kan niet schrijven naar {failed.stream}: {_reason(failed.error)}\n")
+        if stdout is None:
+            _to_null(sys.stdout)
+        return 2
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check":
         return _check(args, out, err)
     if args.command == "decide":
@@ -100,10 +128,113 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
         return _analyse(args, out, err)
     text = json.dumps(framework_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            _write_file(args.output, text.encode("utf-8"))
+        except OSError as error:
+            err.write(f"{args.output}: kan niet schrijven: {_reason(error)}\n")
+            return 2
     else:
         out.write(text)
     return 0
+
+
+class _WriteFailed(Exception):
+    """Standard output or error could not be written; :func:`main` says so in one line."""
+
+    def __init__(self, stream: str, error: OSError) -> None:
+        super().__init__(stream, error)
+        self.stream = stream
+        self.error = error
+
+
+class _Stream:
+    """A text stream whose write failures become :class:`_WriteFailed`, for every command alike."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as error:
+            raise _WriteFailed(self.name, error) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as error:
+            raise _WriteFailed(self.name, error) from None
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    @property
+    def buffer(self) -> Any:
+        return getattr(self.stream, "buffer", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class _quiet:
+    """Ignores a failure to write the message about a failure to write."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: object, trace: object) -> bool:
+        return isinstance(error, (_WriteFailed, OSError))
+
+
+def _to_null(stream: TextIO) -> None:
+    """Point standard output (or error) at /dev/null after it failed.
+
+    Python flushes it again when it exits, and would print a traceback for what is still in its
+    buffer and exit with 120; the failure has been reported once.
+    """
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
+
+
+_REASONS = {
+    errno.ENOSPC: "de schijf is vol",
+    errno.EPIPE: "de ontvanger is gestopt met lezen",
+    errno.ENOENT: "het bestand of de map bestaat niet",
+    errno.EACCES: "geen toegang",
+    errno.EPERM: "niet toegestaan",
+    errno.EISDIR: "het is een map",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.EROFS: "alleen-lezen bestandssysteem",
+    errno.EDQUOT: "de schijfruimte (quotum) is op",
+}
+
+
+def _reason(error: OSError) -> str:
+    """Why an operation on a file failed, in Dutch where the reason is a common one."""
+    return _REASONS.get(error.errno or 0) or error.strerror or str(error)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (see :class:`_Replacing`).
+
+    Raises:
+        OSError: the file cannot be written; ``path`` is then as it was.
+    """
+    target = _Replacing.open(path)
+    try:
+        target.write(data)
+        target.commit()
+    finally:
+        target.discard()
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -131,11 +262,12 @@ def _problem_dict(problem: Problem) -> dict[str, Any]:
 
 
 def read_case(path: Path) -> Case:
-    """Read one case from a YAML or JSON file; problems name the file, line and case field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CaseError([], source=f"{path}: cannot read: {error}") from None
+    """Read one case from a YAML or JSON file (``-``: standard input); problems name the file, line and case field.
+
+    The file must be a regular file of at most :data:`MAX_CASE_BYTES`: a device such as /dev/zero
+    would be read until the memory runs out, and a named pipe would wait for a writer forever.
+    """
+    text = _case_text(path)
     document = read_yaml(text)
     if document.issues:
         issue = document.issues[0]
@@ -151,6 +283,29 @@ def read_case(path: Path) -> Case:
         raise CaseError(list(error.problems), source="\n".join(lines)) from None
 
 
+def _case_text(path: Path) -> str:
+    limit = MAX_CASE_BYTES >> 20
+    try:
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
+        else:
+            # not blocking: opening a named pipe would wait for a writer; fstat then refuses it
+            descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with open(descriptor, "rb") as stream:
+                if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                    raise CaseError([], source=f"{path}: is geen gewoon bestand; geef een casusbestand, of - voor "
+                                               "standaardinvoer")
+                data = stream.read(MAX_CASE_BYTES + 1)
+    except OSError as error:
+        raise CaseError([], source=f"{path}: kan niet lezen: {_reason(error)}") from None
+    if len(data) > MAX_CASE_BYTES:
+        raise CaseError([], source=f"{path}: het casusbestand is groter dan {limit} MiB; een casus is veel kleiner")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CaseError([], source=f"{path}: kan niet lezen: geen UTF-8 (byte {error.start + 1})") from None
+
+
 def _framework_and_postcodes(args: argparse.Namespace, err: TextIO) -> tuple[Framework, PostcodeTable | None] | None:
     """The ``--framework`` and ``--postcodes`` of a command; None, after saying why, when one is unusable."""
     try:
@@ -164,6 +319,9 @@ def _framework_and_postcodes(args: argparse.Namespace, err: TextIO) -> tuple[Fra
 
 
 def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.ask and str(args.case) == "-":
+        err.write("met --ask komen de antwoorden van standaardinvoer; geef de casus dan als bestand\n")
+        return 2
     loaded = _framework_and_postcodes(args, err)
     if loaded is None:
         return 2
@@ -199,16 +357,66 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.jobs is not None and args.jobs < 1 or args.chunk_size < 1:
         err.write("--jobs and --chunk-size must be at least 1\n")
         return 2
+    to_stdout, from_stdin = str(args.output) == "-", str(args.input) == "-"
+    clash = _clash(args, to_stdout, from_stdin)
+    if clash:
+        err.write(clash + "\n")
+        return 2
     loaded = _framework_and_postcodes(args, err)
     if loaded is None:
         return 2
     framework, postcodes = loaded
-    to_stdout = str(args.output) == "-"
     try:
-        source = sys.stdin.buffer if str(args.input) == "-" else args.input.open("rb")
+        source = sys.stdin.buffer if from_stdin else args.input.open("rb")
     except OSError as error:
-        err.write(f"{args.input}: cannot read: {error.strerror or error}\n")
+        err.write(f"{args.input}: kan niet lezen: {_reason(error)}\n")
         return 2
+    with source:
+        if from_stdin and not to_stdout and _same_as_stdin(args.output):
+            err.write(f"{args.output}: dat is het bestand op standaardinvoer, de invoer zelf; kies een ander "
+                      "uitvoerbestand\n")
+            return 2
+        try:
+            target: _stdout_bytes | _Replacing = _stdout_bytes(out) if to_stdout else _Replacing.open(args.output)
+        except OSError as error:
+            err.write(f"{args.output}: kan niet schrijven: {_reason(error)}\n")
+            return 2
+        ran = _run_batch(args, source, target, framework, postcodes, input_format, output_format, err)
+    if isinstance(ran, int):
+        return ran
+    summary, finished = ran
+    for line in summary.invalid_rows:
+        err.write(f"{args.input}: {line}\n")
+    if summary.invalid > len(summary.invalid_rows):
+        err.write(f"{args.input}: … en nog {summary.invalid - len(summary.invalid_rows)} ongeldige rijen (zie de kolom error)\n")
+    if args.summary:
+        (err if to_stdout else out).write(summary.format())
+    status = 1 if summary.invalid else 0
+    if args.summary_json:
+        try:
+            text = json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            _write_file(args.summary_json, text.encode("utf-8"))
+        except OSError as error:
+            err.write(f"{args.summary_json}: kan niet schrijven: {_reason(error)} (de rijen staan wel in "
+                      f"{'de standaarduitvoer' if to_stdout else args.output})\n")
+            status = 2
+    if not (args.summary and to_stdout):  # the tables start with this line
+        err.write(summary.line() + "\n")
+    if not finished:
+        err.write(f"onderbroken: de eerste {summary.rows} rijen staan compleet in {args.output}; de rest is niet beslist\n")
+        return 130
+    return status
+
+
+def _run_batch(args: argparse.Namespace, source: IO[bytes], target: _stdout_bytes | _Replacing, framework: Framework,
+               postcodes: PostcodeTable | None, input_format: Format, output_format: Format,
+               err: TextIO) -> tuple[Summary, bool] | int:
+    """Run the batch into ``target``: the summary and whether it finished, or the exit status of a failure.
+
+    A file is replaced by the output only when the run finished or was interrupted (its rows are
+    then complete); a run that could not start or failed leaves it as it was.
+    """
+    name = "de standaarduitvoer" if isinstance(target, _stdout_bytes) else str(args.output)
     size = _size(args.input)
     progress = None if args.quiet or not err.isatty() else _Progress(err, size)
     interrupted: list[int] = []
@@ -220,43 +428,154 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     catch = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, stop_on) for sig in (signal.SIGINT, signal.SIGTERM)} if catch else {}
     try:
-        with source, (_stdout_bytes(out) if to_stdout else args.output.open("wb")) as target:
-            summary, finished = run_batch(
-                source, target, framework, input_format=input_format, output_format=output_format,
+        with target:
+            result = run_batch(
+                source, _Sink(target, name), framework, input_format=input_format, output_format=output_format,
                 jobs=args.jobs, chunk_size=args.chunk_size, postcodes=postcodes, settle=args.settle,
                 explain=args.explain, progress=progress, stop=lambda: bool(interrupted))
+            if isinstance(target, _Replacing):
+                try:
+                    target.commit()
+                except OSError as error:
+                    raise _WriteFailed(name, error) from None
+            return result
     except BatchError as error:
         err.write(f"{args.input}: {error}\n")
-        return 2
+    except _WriteFailed as failed:
+        if failed.stream != str(args.output) or isinstance(target, _stdout_bytes):
+            raise  # standard output or error: main() says it in one line
+        err.write(f"{args.output}: kan niet schrijven: {_reason(failed.error)}\n")
     except OSError as error:
-        err.write(f"{args.output}: cannot write: {error.strerror or error}\n")
-        return 2
+        err.write(f"{args.input}: kan niet lezen: {_reason(error)}\n")
     except EvaluationError as error:
         err.write(f"{args.input}: the engine failed, the run stopped: {error}\n")
-        return 2
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if progress is not None:
             progress.done()
-    for line in summary.invalid_rows:
-        err.write(f"{args.input}: {line}\n")
-    if summary.invalid > len(summary.invalid_rows):
-        err.write(f"{args.input}: … en nog {summary.invalid - len(summary.invalid_rows)} ongeldige rijen (zie de kolom error)\n")
-    if args.summary:
-        (err if to_stdout else out).write(summary.format())
+    return 2
+
+
+def _clash(args: argparse.Namespace, to_stdout: bool, from_stdin: bool) -> str | None:
+    """Why the files of a batch cannot be used together: an output that is the input would empty it."""
+    if not to_stdout and not from_stdin and _same_file(args.input, args.output):
+        return (f"{args.output}: dat is het invoerbestand zelf ({args.input}); de uitvoer zou de invoer "
+                "vervangen. Kies een ander uitvoerbestand")
     if args.summary_json:
+        if not from_stdin and _same_file(args.input, args.summary_json):
+            return f"{args.summary_json}: dat is het invoerbestand zelf; kies een ander bestand voor --summary-json"
+        if not to_stdout and _same_file(args.output, args.summary_json):
+            return f"{args.summary_json}: dat is ook het uitvoerbestand; kies een ander bestand voor --summary-json"
+    return None
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file: spelt differently, through a symlink, or a hard link."""
+    if os.path.realpath(one) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False  # one of them does not exist (yet)
+
+
+def _same_as_stdin(path: Path) -> bool:
+    try:
+        here, there = os.fstat(sys.stdin.fileno()), os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+class _Sink:
+    """The output of a batch, whose write failures say which file failed."""
+
+    def __init__(self, target: _stdout_bytes | _Replacing, name: str) -> None:
+        self.target = target
+        self.name = name
+
+    def write(self, data: bytes) -> int:
         try:
-            args.summary_json.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+            return self.target.write(data)
         except OSError as error:
-            err.write(f"{args.summary_json}: cannot write: {error.strerror or error}\n")
-    if not (args.summary and to_stdout):  # the tables start with this line
-        err.write(summary.line() + "\n")
-    if not finished:
-        err.write(f"onderbroken: de eerste {summary.rows} rijen staan compleet in {args.output}; de rest is niet beslist\n")
-        return 130
-    return 1 if summary.invalid else 0
+            raise _WriteFailed(self.name, error) from None
+
+    def flush(self) -> None:
+        try:
+            self.target.flush()
+        except OSError as error:
+            raise _WriteFailed(self.name, error) from None
+
+
+class _Replacing:
+    """A file written under a temporary name beside ``path`` and moved onto it by :meth:`commit`.
+
+    Until then ``path`` is as it was: a run that cannot start or fails leaves it alone and leaves
+    no temporary file behind. A path that exists but is not a regular file (/dev/null, a named
+    pipe) is written directly, as a stream; a symlink is followed, so the file it points to is
+    replaced. An existing file keeps its permissions.
+    """
+
+    def __init__(self, stream: IO[bytes], temporary: str | None, final: str) -> None:
+        self.stream = stream
+        self.temporary = temporary
+        self.final = final
+
+    @classmethod
+    def open(cls, path: Path) -> _Replacing:
+        final = os.path.realpath(path)
+        try:
+            existing: os.stat_result | None = os.stat(final)
+        except FileNotFoundError:
+            existing = None
+        # /dev/stdout and /proc/self/fd/1 lead to whatever the shell opened: write to that, not beside it
+        if existing is not None and not stat.S_ISREG(existing.st_mode) or str(path).startswith(("/dev/", "/proc/")):
+            return cls(open(path, "wb"), None, final)
+        folder, name = os.path.split(final)
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        mode = 0o666 if existing is None else stat.S_IMODE(existing.st_mode)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            if existing is not None and hasattr(os, "fchmod"):
+                os.fchmod(descriptor, mode)  # the umask would take permissions away
+            return cls(open(descriptor, "wb"), temporary, final)
+        except BaseException:
+            os.close(descriptor)
+            os.unlink(temporary)
+            raise
+
+    def __enter__(self) -> _Replacing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def write(self, data: bytes) -> int:
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def commit(self) -> None:
+        """Close the file and put it in place of ``path``."""
+        self.stream.close()
+        if self.temporary is not None:
+            os.replace(self.temporary, self.final)
+            self.temporary = None
+
+    def discard(self) -> None:
+        """Close the file and remove it, unless it was committed; ``path`` stays as it was."""
+        try:
+            self.stream.close()
+        except OSError:
+            pass  # what was not written is thrown away anyway
+        if self.temporary is not None:
+            try:
+                os.unlink(self.temporary)
+            except FileNotFoundError:
+                pass
+            self.temporary = None
 
 
 def _size(path: Path) -> int | None:
@@ -276,17 +595,24 @@ class _stdout_bytes:
     def __enter__(self) -> _stdout_bytes:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.flush()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:  # after a failure, flushing would only fail again
+            self.flush()
 
     def write(self, data: bytes) -> int:
-        if self.buffer is not None:
-            self.out.flush()
-            return int(self.buffer.write(data))
-        return self.out.write(data.decode("utf-8", "surrogateescape"))
+        try:
+            if self.buffer is not None:
+                self.out.flush()
+                return int(self.buffer.write(data))
+            return self.out.write(data.decode("utf-8", "surrogateescape"))
+        except OSError as error:
+            raise _WriteFailed("de standaarduitvoer", error) from None
 
     def flush(self) -> None:
-        (self.buffer or self.out).flush()
+        try:
+            (self.buffer or self.out).flush()
+        except OSError as error:
+            raise _WriteFailed("de standaarduitvoer", error) from None
 
 
 class _Progress:
@@ -324,7 +650,9 @@ def _reader(out: TextIO) -> Callable[[str], str]:
     def read(prompt: str) -> str:
         out.write(prompt)
         out.flush()
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(MAX_ANSWER_CHARS)
+        if len(line) >= MAX_ANSWER_CHARS and not line.endswith("\n"):
+            line = ""  # no answer is this long (think of /dev/zero): it ends the questions
         if not line or not sys.stdin.isatty():
             # a terminal echoes what is typed; answers from a file or pipe are shown here instead
             out.write(f"{line.rstrip(chr(10))}\n")
