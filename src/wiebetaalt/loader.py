@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import os
 import re
 import types
@@ -129,9 +130,10 @@ def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework
         if document.data is not None:
             problems.append(Problem(name, 1, 1, "wrong-type", "a rule file is a mapping of keys (schema_version, rules, …)"))
         return None, problems, None
-    source: _Source = _File(name, document)
+    file = _File(name, document, hashlib.sha256(raw).hexdigest())
+    source: _Source = file
     if isinstance(document.data.get("extends"), str):
-        layered = _extend(path, _File(name, document), stack, problems)
+        layered = _extend(path, file, stack, problems)
         if layered is None:
             return None, problems, None
         source = layered
@@ -145,6 +147,7 @@ def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework
         for rule, layer in zip(framework.rules, _rule_layers(source)):
             layers[rule.id] = min(layer, layers.get(rule.id, layer))
         framework._layers = layers
+        framework._sources = tuple(_source_files(source))
     problems.extend(_Checker(source).run())
     if framework is not None and not problems:
         # durable refuses some conditions that are fine as data; say so here, at their line
@@ -218,6 +221,14 @@ def _real(path: FilePath) -> FilePath:
     return FilePath(os.path.realpath(path))
 
 
+def _source_files(source: _Source) -> list[tuple[str, str]]:
+    """(file name, SHA-256 of its bytes) of every file ``source`` is made of, the base-most first."""
+    if isinstance(source, _Layered):
+        return [*_source_files(source.base), *_source_files(source.overlay)]
+    assert isinstance(source, _File)
+    return [(source.name, source.sha256)]
+
+
 def _rule_layers(source: _Source) -> list[int]:
     """For each rule of ``source``, in order: 0 for the base-most file, one more for each overlay."""
     if isinstance(source, _Layered):
@@ -246,8 +257,9 @@ class _Source(Protocol):
 class _File:
     """One rule file."""
 
-    def __init__(self, name: str, document: Document) -> None:
+    def __init__(self, name: str, document: Document, sha256: str) -> None:
         self.name = name
+        self.sha256 = sha256
         self.document = document
         self.data: dict[str, Any] = document.data
 

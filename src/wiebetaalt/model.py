@@ -447,6 +447,8 @@ class Framework(BaseModel):
     # per rule id, how many overlays above the base-most file it was written (0: that file); the
     # loader sets it, so that a region cannot change a national outcome unannounced
     _layers: dict[str, int] = PrivateAttr(default_factory=dict)
+    # (file name, SHA-256 of its bytes) of the files it was loaded from, the base-most first
+    _sources: tuple[tuple[str, str], ...] = PrivateAttr(default=())
 
     @property
     def layers(self) -> dict[str, int]:
@@ -455,6 +457,12 @@ class Framework(BaseModel):
         Empty for a framework not loaded from files (every rule then counts as one layer).
         """
         return self._layers
+
+    @property
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """(file name, SHA-256 of its bytes) of every file the framework was loaded from, the
+        base-most first; empty for a framework not loaded from files."""
+        return self._sources
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
