@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from decide import random_case  # noqa: E402  (the benchmark's own generator)
 from wiebetaalt import CaseError, Decision, Engine, Escalation, load_framework
 from wiebetaalt.errors import CaseProblem
-from wiebetaalt.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, Summary, decide_batch, record, run_batch
+from wiebetaalt.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, Summary, decide_batch, output_columns, record, run_batch
 from wiebetaalt.case import CASE_FIELDS
 from wiebetaalt.cli import main
 from wiebetaalt.testing import cases as framework_cases
@@ -173,6 +173,12 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     status = main(list(args), stdout=out, stderr=err)
     return status, out.getvalue(), err.getvalue()
 
+def jsonl_rows(text: str) -> list[dict[str, Any]]:
+    """The output rows of JSON Lines output: after the run's audit record, which comes first."""
+    header, *rows = [json.loads(line) for line in text.splitlines()]
+    assert list(header) == ["audit"] and header["audit"]["format"] == "wiebetaalt-audit/1", header
+    return rows
+
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_csv_with_bad_rows_reports_them_and_decides_every_other_row(tmp_path: Path, jobs: str):
@@ -223,7 +229,7 @@ def test_unreadable_rows_in_json_lines_are_reported_and_the_rest_decided(tmp_pat
     target = tmp_path / "out.jsonl"
     status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
     assert status == 1
-    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    rows = jsonl_rows(target.read_text(encoding="utf-8"))
     assert [r["row"] for r in rows] == [1, 2, 3, 4, 5, 6, 7]
     assert [r["status"] for r in rows] == ["decision", "invalid", "invalid", "decision", "invalid", "decision", "invalid"]
     assert rows[0]["id"] == "A" and rows[3]["id"] == "F"
@@ -278,7 +284,7 @@ def test_output_columns_carry_shares_reasons_routes_and_rules():
     shared, missing = decide_batch(framework, [collective, unknown], jobs=1)
     assert isinstance(shared, Decision) and len(shared.shares) == 3
     row = record(1, "R1", shared)
-    assert list(row) == list(OUTPUT_COLUMNS)
+    assert list(row) == list(OUTPUT_COLUMNS) + ["audit"]
     assert row["status"] == "decision" and [s["share"] for s in row["shares"]] == [
         f"{s.fraction.numerator}/{s.fraction.denominator}" for s in shared.shares]
     row = record(2, None, missing, explain=True)
@@ -375,9 +381,9 @@ def test_an_interrupted_run_leaves_only_whole_rows(tmp_path: Path, jobs: str):
     text = target.read_text(encoding="utf-8")
     assert text.endswith("\n")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == list(OUTPUT_COLUMNS)
+    assert rows[0] == list(output_columns())
     assert 0 < len(rows) - 1 < 200_000
-    assert all(len(row) == len(OUTPUT_COLUMNS) for row in rows)
+    assert all(len(row) == len(output_columns()) for row in rows)
     assert [row[0] for row in rows[1:]] == [str(n) for n in range(1, len(rows))]
     assert f"de eerste {len(rows) - 1} rijen staan compleet" in err
 
@@ -385,7 +391,7 @@ def test_an_interrupted_run_leaves_only_whole_rows(tmp_path: Path, jobs: str):
 def test_every_case_field_is_a_column():
     assert set(CASE_FIELDS) <= set(INPUT_COLUMNS)
     documented = (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
-    for column in ("id", "bedrag", *OUTPUT_COLUMNS):
+    for column in ("id", "bedrag", *output_columns(explain=True)):
         assert f"`{column}`" in documented, column
 
 
@@ -433,7 +439,7 @@ def test_run_batch_stops_between_chunks_and_says_so(national):
                                   output_format="jsonl", jobs=1, chunk_size=10,
                                   progress=lambda rows, read: seen.append(rows), stop=lambda: bool(seen))
     assert not finished and summary.rows == 10 and seen == [10]
-    rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
+    rows = jsonl_rows(target.getvalue().decode())
     assert [row["row"] for row in rows] == list(range(1, 11)) and rows[0]["id"] == "R0"
 
 
@@ -443,7 +449,7 @@ def test_a_cell_beyond_the_csv_size_limit_is_one_invalid_row(national):
     target = io.BytesIO()
     summary, finished = run_batch(io.BytesIO(text.getvalue().encode()), target, national, input_format="csv",
                                   output_format="jsonl", jobs=1)
-    rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
+    rows = jsonl_rows(target.getvalue().decode())
     assert finished and [row["status"] for row in rows] == ["decision", "invalid", "decision"]
     assert "cannot read the row as CSV" in rows[1]["error"] and summary.invalid == 1
 

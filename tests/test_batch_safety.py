@@ -58,6 +58,12 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     status = main(list(args), stdout=out, stderr=err)
     return status, out.getvalue(), err.getvalue()
 
+def jsonl_rows(text: str) -> list[dict[str, Any]]:
+    """The output rows of JSON Lines output: after the run's audit record, which comes first."""
+    header, *rows = [json.loads(line) for line in text.splitlines()]
+    assert list(header) == ["audit"] and header["audit"]["format"] == "wiebetaalt-audit/1", header
+    return rows
+
 
 def command(*args: str, **options: Any) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "wiebetaalt", *args], cwd=ROOT, capture_output=True,
@@ -193,7 +199,7 @@ def test_reference_cells_that_start_a_formula_are_neutralised_in_csv_only(tmp_pa
     # JSON Lines is not opened by spreadsheets: the reference as given
     target = tmp_path / "uit.jsonl"
     assert run_cli("batch", str(source), "-o", str(target), "--jobs", "1")[0] == 0
-    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    rows = jsonl_rows(target.read_text(encoding="utf-8"))
     assert [row["id"] for row in rows] == references
     # and from a CSV file, through the quick path of plain rows
     source = write_csv(tmp_path / "c.csv", [good(r) for r in ("=1+1", "-3", "+31", "@x", "ok")])
@@ -285,7 +291,7 @@ def test_a_lone_surrogate_in_json_lines_is_one_invalid_row_naming_the_field(tmp_
         if target.suffix == ".csv":
             rows: list[dict[str, Any]] = list(csv.DictReader(io.StringIO(text)))
         else:
-            rows = [json.loads(line) for line in text.splitlines()]
+            rows = jsonl_rows(text)
         assert [row["status"] for row in rows] == ["invalid", "decision", "invalid", "invalid", "invalid", "invalid",
                                                    "decision", "decision"]
         errors = [row["error"] for row in rows]
@@ -378,7 +384,7 @@ def test_a_row_beyond_the_size_bound_is_one_invalid_row(national):
     target = io.BytesIO()
     summary, _ = run_batch(io.BytesIO(text.getvalue().encode()), target, national, input_format="csv",
                            output_format="jsonl", jobs=1)
-    rows = [json.loads(line) for line in target.getvalue().decode().splitlines()]
+    rows = jsonl_rows(target.getvalue().decode())
     assert [row["status"] for row in rows] == ["decision", "invalid", "decision"]
     assert "MiB" in rows[1]["error"] and rows[2]["id"] == "C" and summary.rows == 3
 
@@ -415,7 +421,7 @@ def test_no_error_message_echoes_a_cell_value(tmp_path: Path):
     target = tmp_path / "uit.jsonl"
     status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
     assert status == 1
-    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    rows = jsonl_rows(target.read_text(encoding="utf-8"))
     assert all(row["status"] == "invalid" for row in rows)
     assert [row["error"].split(":")[0] for row in rows] == [
         "kind.leeftijd", "peildatum", "hulpvraag.soort", "kind.postcode", "kind.soort_verblijf", "id", "bedrag",
@@ -464,7 +470,7 @@ def test_a_field_given_twice_in_json_lines_is_an_invalid_row(tmp_path: Path, lin
     source.write_text(line + "\n" + json.dumps(GOOD_JSON) + "\n", encoding="utf-8")
     target = tmp_path / "uit.jsonl"
     status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
-    rows = [json.loads(text) for text in target.read_text(encoding="utf-8").splitlines()]
+    rows = jsonl_rows(target.read_text(encoding="utf-8"))
     assert status == 1 and [row["status"] for row in rows] == ["invalid", "decision"]
     assert rows[0]["error"].startswith(f"{field}: "), rows[0]["error"]
 
@@ -477,7 +483,7 @@ def test_json_rows_with_colons_and_spaces_in_them_are_still_decided(tmp_path: Pa
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     target = tmp_path / "uit.jsonl"
     status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
-    rows = [json.loads(text) for text in target.read_text(encoding="utf-8").splitlines()]
+    rows = jsonl_rows(target.read_text(encoding="utf-8"))
     assert status == 0, err
     assert [row["id"] for row in rows] == ["a:b", "12:30", None]
 
@@ -585,7 +591,7 @@ def test_bounded_reading_of_batch_input_keeps_the_rows_after_a_long_line(tmp_pat
     source.write_bytes(b"{" + b" " * (_MAX_ROW_BYTES * 2) + b"}\n" + json.dumps(GOOD_JSON).encode() + b"\n")
     target = tmp_path / "uit.jsonl"
     status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
-    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    rows = jsonl_rows(target.read_text(encoding="utf-8"))
     assert status == 1 and [row["status"] for row in rows] == ["invalid", "decision"]
     assert "MiB" in rows[0]["error"] and "rij 1 (regel 1)" in err and "rij 2" not in err
 

@@ -61,7 +61,7 @@ def test_decide_reports_an_engine_failure_as_exit_2_not_a_traceback(tmp_path: Pa
     monkeypatch.setattr(Engine, "match", fail)
     code, out, err = run("decide", str(EXAMPLE), "--framework", str(RULES / "landelijk.yaml"))
     assert code == 2 and out == ""
-    assert "the engine failed" in err and "durable_rules failed: test" in err
+    assert "de rekenkern faalde" in err and "durable_rules failed: test" in err
 
 
 def test_decide_the_example_names_the_residence_municipality():

@@ -4,10 +4,16 @@ A session is a ```console block: lines starting with ``$ `` are commands, the li
 command up to the next one are its expected output. Docs that show stale output mislead exactly
 the policymakers who copy them, so a change in a message or in the bundled rules that the docs
 do not follow fails here.
+
+A ``--help`` session is the exception: argparse lays out its help differently from one Python
+version to the next (3.13 writes ``-o, --output OUTPUT`` where 3.12 wrote ``-o OUTPUT, --output
+OUTPUT``), so such a session is checked against the parser instead of character by character:
+every command, option and argument it shows exists, with the help text it shows.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -15,6 +21,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from wiebetaalt.cli import _parser
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -39,6 +47,9 @@ def _sessions():
 
 
 SESSIONS = list(_sessions())
+_HELP = re.compile(r"wiebetaalt((?: [a-z]+)*) --help$")
+HELP_SESSIONS = [s for s in SESSIONS if _HELP.match(s.values[0])]
+COMPARED_SESSIONS = [s for s in SESSIONS if not _HELP.match(s.values[0])]
 
 
 def _runnable(command: str) -> bool:
@@ -51,7 +62,7 @@ def run(command: str) -> str:
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "COLUMNS": "80",  # argparse wraps --help to the terminal width
+        "COLUMNS": "80",  # argparse wraps its usage lines to the terminal width
         "PYTHONUNBUFFERED": "1",  # keeps standard output and error in the order they were written
     }
     done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -59,7 +70,7 @@ def run(command: str) -> str:
     return done.stdout.rstrip("\n")
 
 
-@pytest.mark.parametrize(("command", "expected"), SESSIONS)
+@pytest.mark.parametrize(("command", "expected"), COMPARED_SESSIONS)
 def test_the_docs_show_what_the_command_prints(command, expected):
     if not _runnable(command):
         pytest.skip("installation command, not run by the tests")
@@ -74,3 +85,97 @@ def test_the_docs_show_what_the_command_prints(command, expected):
 
 def test_the_docs_have_sessions_to_check():
     assert len(SESSIONS) >= 40
+    assert len(HELP_SESSIONS) >= 5
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _expanded(action: argparse.Action, parser: argparse.ArgumentParser) -> str:
+    # argparse fills in %(default)s and the like when it prints the help
+    help_text = action.help or ""
+    return _words(help_text % {**vars(action), "prog": parser.prog} if "%" in help_text else help_text)
+
+
+def _entries(block: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """The description and the entries (indent, what is invoked, its help) of a --help output."""
+    description: list[str] = []
+    entries: list[list] = []
+    section = None
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            # `usage: ...` or a section heading (`options:`); text between them is the description
+            section = "usage" if line.startswith("usage:") else ("heading" if line.endswith(":") else "description")
+            if section == "description":
+                description.append(line)
+            continue
+        indent = len(line) - len(line.lstrip())
+        if section == "description":
+            description.append(line)
+        elif section == "usage":
+            continue  # a usage line wrapped; its options are checked with every other option
+        elif indent <= 4:
+            invocation, _, help_text = line.strip().partition("  ")
+            entries.append([indent, invocation, help_text])
+        else:
+            entries[-1][2] += " " + line.strip()
+    return _words(" ".join(description)), [(i, what, _words(help_text)) for i, what, help_text in entries]
+
+
+def _help_problems(command: str, block: str) -> list[str]:
+    """What a --help session shows that the parser does not have (empty when it is honest)."""
+    parser = _parser()
+    words = _HELP.match(command)
+    assert words, command
+    for word in words.group(1).split():
+        [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if word not in commands.choices:
+            return [f"{command}: there is no command {word!r}"]
+        parser = commands.choices[word]
+    problems = []
+    options = {s: a for a in parser._actions for s in a.option_strings}
+    positionals = {a.metavar or a.dest: a for a in parser._actions if not a.option_strings}
+    subcommands = {c.dest: c for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                   for c in a._choices_actions}
+    for option in dict.fromkeys(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", block)):
+        if option not in options:
+            problems.append(f"{command}: there is no option {option}")
+    description, entries = _entries(block)
+    if description and description != _words(parser.description or ""):
+        problems.append(f"{command}: the description is now {parser.description!r}")
+    for indent, invocation, help_text in entries:
+        if invocation.startswith("-"):
+            action = options.get(invocation.split(",")[0].split()[0])
+        elif invocation.startswith("{"):
+            names = set(invocation.strip("{}").split(","))
+            if not names <= subcommands.keys():
+                problems.append(f"{command}: there is no command {', '.join(sorted(names - subcommands.keys()))}")
+            continue
+        else:
+            action = (subcommands if indent == 4 else positionals).get(invocation)
+            if action is None:
+                problems.append(f"{command}: there is no {'command' if indent == 4 else 'argument'} {invocation}")
+        if action is not None and help_text != _expanded(action, parser):
+            problems.append(f"{command}: {invocation}: the help is now {_expanded(action, parser)!r}")
+    return problems
+
+
+@pytest.mark.parametrize(("command", "expected"), HELP_SESSIONS)
+def test_a_help_session_shows_the_commands_and_options_as_the_parser_has_them(command, expected):
+    assert _help_problems(command, expected) == []
+
+
+def test_a_help_session_with_an_option_or_help_text_that_is_not_there_is_caught():
+    [(command, expected)] = [s.values for s in HELP_SESSIONS if s.values[0] == "wiebetaalt check --help"][:1]
+    assert _help_problems(command, expected) == []
+    assert _help_problems(command, expected.replace("--json", "--xml")) == [
+        "wiebetaalt check --help: there is no option --xml"]
+    assert _help_problems(command, expected.replace("problems as JSON", "problems as YAML")) == [
+        "wiebetaalt check --help: --json: the help is now 'problems as JSON'"]
+    assert _help_problems(command, expected.replace("  paths ", "  files ")) == [
+        "wiebetaalt check --help: there is no argument files"]
+    assert _help_problems("wiebetaalt kontrol --help", expected) == [
+        "wiebetaalt kontrol --help: there is no command 'kontrol'"]

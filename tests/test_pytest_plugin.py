@@ -6,10 +6,13 @@ enabled there as in any environment with wiebetaalt installed (its ``pytest11`` 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from conftest import ROOT
-import wiebetaalt.pytest_plugin as plugin
+import wiebetaalt.engine as engine_module
 
 pytest_plugins = ["pytester"]
 
@@ -154,7 +157,7 @@ def test_one_engine_per_file_serves_its_examples_and_is_closed_at_the_end(
     built: list[object] = []
     closed: list[object] = []
 
-    class Counted(plugin.Engine):
+    class Counted(engine_module.Engine):
         def __init__(self, *args: object, **kwargs: object) -> None:
             super().__init__(*args, **kwargs)
             built.append(self)
@@ -163,7 +166,8 @@ def test_one_engine_per_file_serves_its_examples_and_is_closed_at_the_end(
             closed.append(self)
             super().close()
 
-    monkeypatch.setattr(plugin, "Engine", Counted)
+    # the plugin imports the engine when it first needs one, so it finds the class in its module
+    monkeypatch.setattr(engine_module, "Engine", Counted)
     write(project, "rules/regio.yaml", (VOORBEELD / "regio.yaml").read_text(encoding="utf-8"))
     write(project, "rules/basis.yaml", BASIS)
     project.runpytest().assert_outcomes(passed=5)
@@ -173,3 +177,25 @@ def test_one_engine_per_file_serves_its_examples_and_is_closed_at_the_end(
     built.clear()
     project.runpytest("--collect-only")
     assert built == []
+
+
+def test_importing_the_plugin_loads_neither_the_engine_nor_the_rule_model():
+    # pytest imports the plugin in every project with wiebetaalt installed, rule files or not
+    code = ("import sys, wiebetaalt.pytest_plugin; "
+            "print(sorted({'durable_rules_engine', 'wiebetaalt.engine', 'wiebetaalt.loader', 'wiebetaalt.model', "
+            "'pydantic', 'yaml', 'hypothesis'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_session_without_rule_files_loads_no_engine(project: pytest.Pytester):
+    # a project with only Python tests: the plugin is active, and stays out of the way
+    project.makepyfile(test_plain="""
+        import sys
+
+        def test_plain():
+            assert 'wiebetaalt.pytest_plugin' in sys.modules
+            assert 'durable_rules_engine' not in sys.modules and 'wiebetaalt.engine' not in sys.modules
+    """)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=1)

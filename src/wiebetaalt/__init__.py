@@ -8,20 +8,61 @@ Load a decision framework (YAML), build an :class:`Engine`, and decide cases::
 
 An outcome is a :class:`Decision` (who pays, on what legal basis, and why) or an
 :class:`Escalation` (why the framework does not settle it, to whom it goes, what is missing).
+Each carries an :class:`Audit` record of what it was decided from; :func:`recheck` decides a stored
+outcome again and says whether it still holds.
 """
 
-from .analyse import Analysis
-from .ask import Question, question
-from .case import Case, parse_case
-from .engine import Engine
-from .errors import CaseError, CaseProblem, EvaluationError, FrameworkError, Problem, WiebetaaltError
-from .examples import ExampleResult, check_example, run_examples
-from .loader import check_framework, load_framework
-from .model import Framework
-from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from .analyse import Analysis
+    from .ask import Question, question
+    from .audit import Audit, Recheck, RecheckError, recheck
+    from .case import Case, parse_case
+    from .engine import Engine
+    from .errors import CaseError, CaseProblem, EvaluationError, FrameworkError, Problem, WiebetaaltError
+    from .examples import ExampleResult, check_example, run_examples
+    from .loader import check_framework, load_framework
+    from .model import Framework
+    from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
+
+# The public names are imported when the first of them is used (PEP 562), not by `import
+# wiebetaalt` itself: importing a submodule runs this file first, and the pytest plugin, which
+# pytest imports in every project that has wiebetaalt installed, must not load pydantic models and
+# durable's C module for a project without rule files.
+_HOMES = {
+    "CaseError": "errors", "CaseProblem": "errors", "EvaluationError": "errors", "FrameworkError": "errors",
+    "Problem": "errors", "WiebetaaltError": "errors",
+    "Case": "case", "parse_case": "case",
+    "Framework": "model",
+    "Decision": "outcome", "Escalation": "outcome", "EscalationReason": "outcome", "FactAnswer": "outcome",
+    "Outcome": "outcome",
+    "Engine": "engine",
+    "check_framework": "loader", "load_framework": "loader",
+    "ExampleResult": "examples", "check_example": "examples", "run_examples": "examples",
+    "Question": "ask", "question": "ask",
+    "Audit": "audit", "Recheck": "audit", "RecheckError": "audit", "recheck": "audit",
+    "Analysis": "analyse",
+}
+
+if not _typing.TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
+
+    def __getattr__(name: str) -> object:
+        if name not in _HOMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # all at once, as the eager imports were: the package then holds every public name
+        for public, home in _HOMES.items():
+            globals()[public] = getattr(_importlib.import_module(f".{home}", __name__), public)
+        return globals()[name]
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
+
 
 __all__ = (
     "Analysis",
+    "Audit",
     "Case",
     "CaseError",
     "CaseProblem",
@@ -37,11 +78,14 @@ __all__ = (
     "Outcome",
     "Problem",
     "Question",
+    "Recheck",
+    "RecheckError",
     "WiebetaaltError",
     "check_example",
     "check_framework",
     "load_framework",
     "parse_case",
     "question",
+    "recheck",
     "run_examples",
 )

@@ -35,13 +35,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, AnyStr, Literal, NamedTuple, Protocol, TypeVar
 
+from .audit import Auditor
 from .case import CASE_FIELDS, Case, parse_case
 from .engine import CHUNK_SIZE, Engine
 from .errors import CaseError, CaseProblem, EvaluationError, WiebetaaltError
 from .loader import load_framework
 from .model import Framework
 from .outcome import REASON_NAMES, Decision, Outcome, format_share
-from .postcode import PostcodeTable
+from .postcode import PostcodeTable, bundled_postcodes
 
 Format = Literal["csv", "jsonl"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl")
@@ -52,12 +53,21 @@ FORMATS: tuple[Format, ...] = ("csv", "jsonl")
 REFERENCE, AMOUNT = "id", "bedrag"
 INPUT_COLUMNS: tuple[str, ...] = (REFERENCE, *CASE_FIELDS, AMOUNT)
 
-#: Output columns, in order; ``--explain`` adds :data:`EXPLAIN_COLUMNS`.
+#: Output columns, in order; ``--explain`` adds :data:`EXPLAIN_COLUMNS`, and :data:`AUDIT_COLUMNS`
+#: come last (after the others, so that every other column keeps its place).
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "row", REFERENCE, "status", "funder", "entity", "shares", "reason", "route", "interim_funder",
     "missing_facts", "rules", "error",
 )
 EXPLAIN_COLUMNS: tuple[str, ...] = ("legal_basis", "explanation")
+#: Which framework decided the row, as ``id@version sha256:…`` (:attr:`FrameworkReference.reference`);
+#: the whole audit record is once in the summary and at the head of JSON Lines output (docs/audit.md).
+AUDIT_COLUMNS: tuple[str, ...] = ("audit",)
+
+
+def output_columns(explain: bool = False) -> tuple[str, ...]:
+    """The columns of an output row, in order."""
+    return OUTPUT_COLUMNS + (EXPLAIN_COLUMNS if explain else ()) + AUDIT_COLUMNS
 
 _BOOLEANS = {"true": True, "ja": True, "1": True, "false": False, "nee": False, "0": False}
 _PLAIN_BOOLEANS = {spelling: value for word, value in _BOOLEANS.items()
@@ -754,8 +764,8 @@ def _check_header(header: tuple[str, ...]) -> None:
 
 
 def record(number: int, reference: str | None, result: Outcome | CaseError, *, explain: bool = False) -> dict[str, Any]:
-    """The output row of one input row: the columns of :data:`OUTPUT_COLUMNS`, typed for JSON."""
-    row: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS + (EXPLAIN_COLUMNS if explain else ()))
+    """The output row of one input row: the columns of :func:`output_columns`, typed for JSON."""
+    row: dict[str, Any] = dict.fromkeys(output_columns(explain))
     row.update(row=number, id=reference, missing_facts=[], rules=[], shares=[])
     if isinstance(result, CaseError):
         row.update(status="invalid", error=_error_text(result))
@@ -772,7 +782,13 @@ def record(number: int, reference: str | None, result: Outcome | CaseError, *, e
     row["rules"] = list(result.rules)
     if explain:
         row.update(legal_basis=[b.citation for b in result.legal_basis], explanation=result.explanation)
+    row["audit"] = _reference(result)
     return row
+
+
+def _reference(outcome: Outcome) -> str | None:
+    """The framework that decided ``outcome``, in one cell; None for an outcome without an audit record."""
+    return outcome.audit.framework.reference if outcome.audit is not None else None
 
 
 def _error_text(error: CaseError) -> str:
@@ -794,11 +810,13 @@ def _csv_row(number: int, reference: str | None, result: Outcome | CaseError, *,
     Every cell that can hold text of the case (the reference, a party taken from a case field and
     the shares, explanations and errors that name it) goes through :func:`_text`; the ids of the
     framework, the status and the reason cannot start like a formula, and the row number is a number.
+    The audit cell starts with the framework's id, but its version is text of the rule file: it
+    goes through :func:`_text` too.
     """
     reference = _text(reference) if reference else ""
     if isinstance(result, CaseError):
         row: list[Any] = [number, reference, "invalid", "", "", "", "", "", "", "", "", _text(_error_text(result))]
-        return row + ["", ""] if explain else row
+        return row + ["", "", ""] if explain else row + [""]
     rules = "; ".join(result.rules)
     if isinstance(result, Decision):
         shares = "; ".join(f"{s.entity} {s.fraction.numerator}/{s.fraction.denominator}" for s in result.shares)
@@ -809,21 +827,26 @@ def _csv_row(number: int, reference: str | None, result: Outcome | CaseError, *,
                _text(result.interim_funder or ""), "; ".join(result.missing_facts), rules, ""]
     if explain:
         row += [_text("; ".join(b.citation for b in result.legal_basis)), _text(result.explanation)]
+    row.append(_text(result.audit.framework.reference) if result.audit is not None else "")
     return row
 
 
 class _Writer:
     """Output rows as text of one format."""
 
-    def __init__(self, kind: Format, explain: bool, delimiter: str = ",") -> None:
+    def __init__(self, kind: Format, explain: bool, delimiter: str = ",",
+                 audit: Mapping[str, Any] | None = None) -> None:
         self.kind = kind
-        self.columns = OUTPUT_COLUMNS + (EXPLAIN_COLUMNS if explain else ())
+        self.columns = output_columns(explain)
         self.explain = explain
         self.delimiter = delimiter
+        self.audit = audit
 
     def header(self) -> str:
+        """The CSV header line; for JSON Lines the run's audit record, as ``{"audit": {…}}``, when known."""
         if self.kind == "jsonl":
-            return ""
+            # a record without "row" is no output row: readers tell it apart by that key
+            return json.dumps({"audit": self.audit}, ensure_ascii=False) + "\n" if self.audit is not None else ""
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n").writerow(self.columns)
         return buffer.getvalue()
@@ -876,6 +899,8 @@ class Summary:
     invalid_fields: Counter[str] = dataclasses.field(default_factory=Counter)
     #: the first invalid rows, as "rij N (regel L): field: problem" lines
     invalid_rows: list[str] = dataclasses.field(default_factory=list)
+    #: the part of the audit record every outcome of the run shares (:meth:`wiebetaalt.audit.Auditor.header`)
+    audit: dict[str, Any] | None = None
 
     MAX_LISTED = 20
 
@@ -919,6 +944,8 @@ class Summary:
             for key, value in getattr(other, name).items():
                 mine[key] += value
         self.invalid_rows += other.invalid_rows[: self.MAX_LISTED - len(self.invalid_rows)]
+        if self.audit is None:
+            self.audit = other.audit
 
     def line(self) -> str:
         """One Dutch line: rows, decided, escalated by reason, invalid."""
@@ -937,6 +964,7 @@ class Summary:
                       for r in sorted(self.rules_decided.keys() | self.rules_escalated.keys(),
                                       key=lambda r: (-(self.rules_decided[r] + self.rules_escalated[r]), r))],
             "invalid_fields": dict(self.invalid_fields),
+            "audit": self.audit,
         }
 
     def format(self) -> str:
@@ -1116,11 +1144,13 @@ def run_batch(
     counter = [0]
     _check_chunk_size(chunk_size)
     rows_format, chunks = read_chunks(source, input_format, chunk_size, delimiter=delimiter, counter=counter)
+    # what every outcome of the run shares, written once: at the head of JSON Lines and in the summary
+    audit = Auditor(framework, postcodes if postcodes is not None else bundled_postcodes()).header(settle)
     # a semicolon file from a Dutch spreadsheet gets semicolons back
-    writer = _Writer(output_format, explain, delimiter=rows_format.delimiter)
+    writer = _Writer(output_format, explain, delimiter=rows_format.delimiter, audit=audit)
     worker = _Worker(framework, postcodes, settle, rows_format, writer)
     _write(target, writer.header())
-    summary = Summary()
+    summary = Summary(audit=audit)
     stopped = False
 
     def stopping() -> bool:

@@ -604,3 +604,30 @@ def parse_case(data: object, *, source: str = "") -> Case:
                     message += f" (did you mean {close[0]!r}?)"
             problems.append(CaseProblem(path, message, _expected_text(item)))
         raise CaseError(problems, source=source) from None
+
+
+# The case model refuses these in text (Name's pattern uses Unicode classes, which the regular
+# expressions of JSON Schema validators do not all know); the schema lists the usual ones.
+_SCHEMA_INVISIBLE = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u202a-\\u202e\\u2028\\u2029\\u2060-\\u2064\\ufeff]*$"
+
+
+def case_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a case as a YAML or JSON case file (or a JSON Lines row) gives it.
+
+    Dates are ISO text (``2025-03-01``); a fact left out is unknown. The schema never refuses a
+    case that :func:`parse_case` accepts; it misses what parse_case checks beyond JSON Schema (a
+    date that does not exist, every invisible character).
+    """
+    schema = Case.model_json_schema()
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("pattern") == _VISIBLE:
+                node["pattern"] = _SCHEMA_INVISIBLE
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    for section in ("kind", "school", "hulpvraag"):
+        schema["properties"][section].pop("default", None)  # every fact unknown; the long list says nothing
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Casus (wiebetaalt)"}

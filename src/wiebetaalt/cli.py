@@ -10,6 +10,7 @@ stopped by ^C (the rows written so far are complete).
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import json
 import os
@@ -22,13 +23,15 @@ import threading
 import time
 from pathlib import Path
 from collections.abc import Callable
+from importlib import metadata
 from typing import IO, Any, TextIO, cast
 
 from ._yaml import read_yaml
 from .ask import ask
 from .analyse import DEFAULT_BUDGET, analyse, format_analysis
+from .bundled import NATIONAL, bundled_frameworks, is_name
 from .batch import FORMATS, BatchError, Format, Summary, default_jobs, guess_format, run_batch
-from .case import Case, parse_case
+from .case import Case, case_json_schema, parse_case
 from .engine import CHUNK_SIZE
 from .engine import Engine
 from .errors import CaseError, EvaluationError, FrameworkError, Problem
@@ -38,7 +41,7 @@ from .model import Framework, framework_json_schema
 from .outcome import REASON_NAMES, Decision, Escalation, Outcome, format_share
 from .postcode import PostcodeTable, PostcodeTableError
 
-DEFAULT_FRAMEWORK = Path("rules/landelijk.yaml")
+DEFAULT_FRAMEWORK = NATIONAL
 #: the most a case file (or standard input for ``decide -``) may hold
 MAX_CASE_BYTES = 1 << 20
 #: the most one answer to ``decide --ask`` may hold; a longer line ends the questions
@@ -47,13 +50,14 @@ MAX_ANSWER_CHARS = 10_000
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wiebetaalt", description="Wie betaalt de hulp aan een kind tussen onderwijs en jeugdhulp?")
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check rule files and report every problem, located")
     check.add_argument("paths", nargs="+", type=Path, help="rule files or folders of them")
     check.add_argument("--json", action="store_true", help="problems as JSON")
     decide = commands.add_parser("decide", help="decide one case (a YAML or JSON file)")
     decide.add_argument("case", type=Path, help="case file (YAML or JSON, at most 1 MiB); - reads standard input")
-    decide.add_argument("--framework", type=Path, default=DEFAULT_FRAMEWORK, help=f"rule file (default {DEFAULT_FRAMEWORK})")
+    decide.add_argument("--framework", default=DEFAULT_FRAMEWORK, help=f"an installed framework (wiebetaalt kaders) or a rule file (default {DEFAULT_FRAMEWORK})")
     decide.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
     decide.add_argument("--json", action="store_true", help="the outcome as JSON")
     decide.add_argument("--ask", action="store_true",
@@ -61,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     batch = commands.add_parser("batch", help="decide every case of a CSV or JSON Lines file, one output row per input row")
     batch.add_argument("input", type=Path, help="CSV or JSON Lines file of cases (docs/batch.md); - reads standard input")
     batch.add_argument("-o", "--output", type=Path, required=True, help="file for the output rows; - writes standard output")
-    batch.add_argument("--framework", type=Path, default=DEFAULT_FRAMEWORK, help=f"rule file (default {DEFAULT_FRAMEWORK})")
+    batch.add_argument("--framework", default=DEFAULT_FRAMEWORK, help=f"an installed framework (wiebetaalt kaders) or a rule file (default {DEFAULT_FRAMEWORK})")
     batch.add_argument("--input-format", choices=FORMATS, help="default: from the file name (.csv, .jsonl)")
     batch.add_argument("--output-format", choices=FORMATS, help="default: from the file name, else as the input")
     batch.add_argument("--jobs", type=int, help="worker processes (default: every core, here %d)" % default_jobs())
@@ -88,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     analyse_.add_argument("--json", action="store_true", help="the map as JSON")
     schema = commands.add_parser("schema", help="print the JSON Schema of rule files, for editors")
     schema.add_argument("-o", "--output", type=Path, help="write it to a file instead")
+    schema.add_argument("--case", action="store_true", help="the JSON Schema of a case file instead")
+    kaders = commands.add_parser("kaders", help="list the installed frameworks with their version and period")
+    kaders.add_argument("--json", action="store_true", help="the list as JSON")
     return parser
 
 
@@ -126,7 +133,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _test(args, out, err)
     if args.command == "analyse":
         return _analyse(args, out, err)
-    text = json.dumps(framework_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.command == "kaders":
+        return _kaders(args, out, err)
+    text = json.dumps(case_json_schema() if args.case else framework_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
         try:
             _write_file(args.output, text.encode("utf-8"))
@@ -306,23 +315,89 @@ def _case_text(path: Path) -> str:
         raise CaseError([], source=f"{path}: kan niet lezen: geen UTF-8 (byte {error.start + 1})") from None
 
 
-def _framework_and_postcodes(args: argparse.Namespace, err: TextIO) -> tuple[Framework, PostcodeTable | None] | None:
+def version_text() -> str:
+    """``wiebetaalt --version``: this package's version and the rule engine's."""
+    def of(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "onbekend"
+
+    return (f"wiebetaalt {of('wiebetaalt')} (durable-rules {of('durable-rules')}, "
+            f"Python {sys.version.split()[0]})")
+
+
+def framework_path(name: str) -> Path:
+    """``--framework``: the file of an installed framework by name, or the path as given.
+
+    Raises:
+        FrameworkError: a name (no folder, no .yaml) that no installed framework has.
+    """
+    if not is_name(name):
+        return Path(name)
+    installed = bundled_frameworks()
+    if name not in installed:
+        close = difflib.get_close_matches(name, list(installed), n=1)
+        raise FrameworkError([Problem(name, 1, 1, "unreadable-file", f"geen geïnstalleerd kader heet {name!r}",
+                                      (f"bedoelt u {close[0]!r}? " if close else "")
+                                      + f"geïnstalleerd: {', '.join(installed)}; of geef een bestand")])
+    return installed[name]
+
+
+def _framework_and_postcodes(args: argparse.Namespace, out: TextIO,
+                             err: TextIO) -> tuple[Framework, PostcodeTable | None] | None:
     """The ``--framework`` and ``--postcodes`` of a command; None, after saying why, when one is unusable."""
     try:
-        framework = load_framework(args.framework)
+        framework = load_framework(framework_path(args.framework))
         return framework, PostcodeTable.from_csv(args.postcodes) if args.postcodes else None
     except FrameworkError as error:
-        err.write(f"{error}\n{args.framework}: the framework does not load; run `wiebetaalt check`\n")
+        err.write(f"{error}\n{args.framework}: het kader laadt niet; zie `wiebetaalt check`\n")
+        _json_error(args, out, "framework-does-not-load", f"{args.framework}: het kader laadt niet",
+                    problems=[_problem_dict(p) for p in error.problems])
     except (PostcodeTableError, OSError) as error:
         err.write(f"{error}\n")
+        _json_error(args, out, "unusable-postcodes", str(error))
     return None
+
+
+def _json_error(args: argparse.Namespace, out: TextIO, code: str, message: str, **more: Any) -> None:
+    """With ``--json``, an error is also JSON on standard output, with a stable code."""
+    if getattr(args, "json", False):
+        out.write(json.dumps({"error": {"code": code, "message": message, **more}}, indent=2, ensure_ascii=False) + "\n")
+
+
+def _kaders(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rows = []
+    for name, path in bundled_frameworks().items():
+        try:
+            framework = load_framework(path)
+        except FrameworkError as error:
+            err.write(f"{path}: laadt niet ({len(error.problems)} probleem/problemen); zie `wiebetaalt check`\n")
+            continue
+        starts = [r.valid_from for r in framework.rules]
+        ends = [r.valid_to for r in framework.rules]
+        first = min((d for d in starts if d is not None), default=None)
+        last = None if None in ends else max(d for d in ends if d is not None)
+        rows.append({"name": name, "framework": framework.framework, "version": framework.version,
+                     "title": framework.title, "extends": framework.extends, "valid_from": first, "valid_to": last,
+                     "file": str(path)})
+    if args.json:
+        out.write(json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n")
+        return 0
+    for row in rows:
+        period = (f"vanaf {row['valid_from']}" if row["valid_from"] else "altijd") + (
+            f" tot {row['valid_to']}" if row["valid_to"] else "")
+        base = f", bouwt voort op {row['extends']}" if row["extends"] else ""
+        out.write(f"{row['name']}: {row['title']} (kader {row['framework']}, versie {row['version']}, "
+                  f"regels {period}{base})\n")
+    return 0
 
 
 def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.ask and str(args.case) == "-":
         err.write("met --ask komen de antwoorden van standaardinvoer; geef de casus dan als bestand\n")
         return 2
-    loaded = _framework_and_postcodes(args, err)
+    loaded = _framework_and_postcodes(args, out, err)
     if loaded is None:
         return 2
     framework, postcodes = loaded
@@ -330,6 +405,9 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         case = read_case(args.case)
     except CaseError as error:
         err.write((error.source if error.source else str(error)) + "\n")
+        _json_error(args, out, "invalid-case" if error.problems else "unreadable-case",
+                    error.source if error.source else str(error),
+                    problems=[{"field": p.field, "message": p.message, "expected": p.expected} for p in error.problems])
         return 2
     try:
         with Engine(framework, postcodes=postcodes) as engine:
@@ -339,7 +417,8 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 outcome = engine.decide(case)
     except EvaluationError as error:
-        err.write(f"{args.case}: the engine failed, no outcome: {error}\n")
+        err.write(f"{args.case}: de rekenkern faalde, geen uitkomst: {error}\n")
+        _json_error(args, out, "engine-failed", f"{args.case}: de rekenkern faalde: {error}")
         return 2
     if args.json:
         out.write(json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -362,7 +441,7 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if clash:
         err.write(clash + "\n")
         return 2
-    loaded = _framework_and_postcodes(args, err)
+    loaded = _framework_and_postcodes(args, out, err)
     if loaded is None:
         return 2
     framework, postcodes = loaded

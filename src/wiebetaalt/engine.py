@@ -27,6 +27,7 @@ from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
 from .errors import CaseError, EvaluationError
 from .model import Framework, compared_texts
 from .ask import settle as settle_facts
+from .audit import Auditor
 from .outcome import Escalation, EscalationReason, Outcome, Resolver, Truth, with_changes
 from .postcode import PostcodeTable, bundled_postcodes
 
@@ -109,6 +110,8 @@ class Engine:
         self.postcodes = postcodes if postcodes is not None else bundled_postcodes()
         self._compiled: CompiledFramework = compile_framework(framework)
         self._resolver = Resolver(framework)
+        #: the per-framework parts of every outcome's audit record, worked out once
+        self.auditor = Auditor(framework, self.postcodes)
         # every name the framework compares with, in its spelling (docs/case.md)
         self._names = known_names(framework, self.postcodes)
         # per durable rule: which of (true, unknown, false) it says, and of which item
@@ -322,13 +325,19 @@ class Engine:
             CaseError: the case is not valid (every bad field is named).
             EvaluationError: the engine failed; never raised for a grey zone or a missing fact.
         """
-        prepared, note = self._prepare(case)
-        return self._conclude(prepared, note, self.match(prepared), settle)
+        # the audit record keeps the case as given (validated), not as prepared: deciding it again
+        # then prepares it again, with the note that says what was derived
+        given = case if isinstance(case, Case) else parse_case(case)
+        prepared, note = self._prepare(given)
+        return self._conclude(given, prepared, note, self.match(prepared), settle)
 
-    def _conclude(self, prepared: Case, note: str, truth: Truth, settle: bool) -> Outcome:
+    def _conclude(self, given: Case, prepared: Case, note: str, truth: Truth, settle: bool) -> Outcome:
         outcome = self._resolver.resolve(prepared, truth)
+        audit = self.auditor.record(given, outcome, settle)
         if note:
-            outcome = with_changes(outcome, explanation=f"{outcome.explanation} {note}")
+            outcome = with_changes(outcome, explanation=f"{outcome.explanation} {note}", audit=audit)
+        else:
+            outcome = with_changes(outcome, audit=audit)
         if settle and isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS:
             facts, answers = settle_facts(self, prepared, outcome)
             outcome = dataclasses.replace(outcome, settling_facts=facts, answers=answers)
@@ -359,16 +368,17 @@ class Engine:
 
     def _decide_chunk(self, chunk: list[Case | Mapping[str, Any]], settle: bool) -> list[Outcome | CaseError]:
         results: list[Outcome | CaseError | None] = []
-        valid: list[tuple[int, Case, str]] = []
+        valid: list[tuple[int, Case, Case, str]] = []
         for case in chunk:
             try:
-                prepared, note = self._prepare(case)
+                given = case if isinstance(case, Case) else parse_case(case)
+                prepared, note = self._prepare(given)
             except CaseError as error:
                 results.append(error)
                 continue
-            valid.append((len(results), prepared, note))
+            valid.append((len(results), given, prepared, note))
             results.append(None)
-        truths = self.match_many([prepared for _, prepared, _ in valid])
-        for (index, prepared, note), truth in zip(valid, truths):
-            results[index] = self._conclude(prepared, note, truth, settle)
+        truths = self.match_many([prepared for _, _, prepared, _ in valid])
+        for (index, given, prepared, note), truth in zip(valid, truths):
+            results[index] = self._conclude(given, prepared, note, truth, settle)
         return results  # type: ignore[return-value]  # every None was filled

@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 
 from ._yaml import MAX_CHARS, Document, Path, read_file, read_yaml, shown
 from . import model
+from .bundled import bundled_frameworks, is_name
 from .case import CASE_FIELDS, FieldType, find_invisible, parse_case
 from .compiler import compile_framework
 from .errors import CaseError, FrameworkError, Problem
@@ -183,7 +184,18 @@ def _extend(path: FilePath, overlay: _File, stack: tuple[FilePath, ...], problem
     target = overlay.document.data["extends"]
     here = overlay.place(("extends",))
     try:
-        base_path = _real(path.parent / target)
+        if is_name(target):  # `extends: landelijk` names an installed framework (wiebetaalt kaders)
+            installed = bundled_frameworks()
+            if target not in installed:
+                close = difflib.get_close_matches(target, list(installed), n=1)
+                problems.append(Problem(here.file, here.line, here.column, "invalid-base",
+                                        f"no installed framework is called {target!r}",
+                                        (f"did you mean {close[0]!r}? " if close else "")
+                                        + f"installed: {', '.join(installed)}; or name a file, such as {target}.yaml"))
+                return None
+            base_path = _real(installed[target])
+        else:
+            base_path = _real(path.parent / target)
     except (OSError, ValueError) as error:  # a NUL byte or a lone surrogate is no file name
         problems.append(Problem(here.file, here.line, here.column, "invalid-base",
                                 f"extends {target!r} is not a usable path: {error}", "name the rule file it builds on"))

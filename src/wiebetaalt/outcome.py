@@ -14,13 +14,16 @@ import operator
 from fractions import Fraction
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from .case import Case, field_value
 from .loader import PLACEHOLDER
 from .model import (
     Condition, Framework, Funder, LegalBasis, PartySource, Route, Rule, Split, condition_kind,
 )
+
+if TYPE_CHECKING:  # audit.py builds on the outcomes
+    from .audit import Audit
 
 #: Beyond this many unknown rules every combination is not tried; the case escalates.
 MAX_UNKNOWN_RULES = 10
@@ -116,6 +119,8 @@ class Decision:
     explanation: str
     #: When the cost is shared: every payer with its exact share; the fractions sum to 1.
     shares: tuple[Share, ...] = ()
+    #: What it was decided from (framework, versions, case); the Engine sets it, :func:`resolve` does not.
+    audit: Audit | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +133,7 @@ class Decision:
             "rules": list(self.rules),
             "overridden": list(self.overridden),
             "explanation": self.explanation,
+            "audit": self.audit.to_dict() if self.audit is not None else None,
         }
 
 
@@ -166,6 +172,8 @@ class Escalation:
     # for missing facts: the smallest set of them whose answers settle the case, and per answer its outcome
     settling_facts: tuple[str, ...] = ()
     answers: tuple[FactAnswer, ...] = ()
+    #: What it was decided from (framework, versions, case); the Engine sets it, :func:`resolve` does not.
+    audit: Audit | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +189,7 @@ class Escalation:
             "answers": [answer.to_dict() for answer in self.answers],
             "legal_basis": [{"citation": b.citation, "url": str(b.url)} for b in self.legal_basis],
             "explanation": self.explanation,
+            "audit": self.audit.to_dict() if self.audit is not None else None,
         }
 
 

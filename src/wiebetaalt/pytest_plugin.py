@@ -14,16 +14,21 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._yaml import read_file, read_yaml
-from .engine import Engine
 from .errors import FrameworkError, Problem, WiebetaaltError
-from .examples import ExampleResult, format_example_result, run_example
-from .loader import MAX_BYTES, load_framework
-from .model import Example, Framework
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .examples import ExampleResult
+    from .model import Example, Framework
+
+# pytest imports this module in every session of every project that has wiebetaalt installed, so
+# it imports only the standard library, pytest and the plain exception classes: the loader
+# (pydantic), the YAML reader and the engine (durable's C module) are imported when a YAML file
+# below `wiebetaalt_rules` is looked at, and not at all in a project without rule files.
 
 INI_OPTION = "wiebetaalt_rules"
 #: The name of the one test a rule file that does not load becomes.
@@ -31,7 +36,7 @@ LOAD_ITEM = "laden"
 
 # Only for files the YAML reader cannot read at all: is it meant to be a framework?
 _SCHEMA_KEY = re.compile(rb"^schema_version\s*:", re.M)
-_ENGINES = pytest.StashKey[dict[Path, Engine]]()
+_ENGINES: pytest.StashKey[dict[Path, Engine]] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,6 +81,9 @@ def _configured(config: pytest.Config, path: Path) -> bool:
 
 def _is_framework(path: Path) -> bool:
     """A mapping with ``schema_version`` at the top; other YAML (say, a case) is not collected."""
+    from ._yaml import read_file, read_yaml
+    from .loader import MAX_BYTES
+
     try:
         raw = read_file(path, MAX_BYTES)  # a FIFO or a device named *.yaml is refused unread
     except OSError:
@@ -114,11 +122,15 @@ class RuleFile(pytest.File):
         engines = self.config.stash[_ENGINES]
         if self.path not in engines:
             assert self.framework is not None, "collected examples come from a framework that loaded"
+            from .engine import Engine
+
             engines[self.path] = Engine(self.framework)
         return engines[self.path]
 
 
 def _load(path: Path, root: Path) -> Framework:
+    from .loader import load_framework
+
     try:
         return load_framework(path)
     except FrameworkError as error:
@@ -135,6 +147,8 @@ def _relative(problem: Problem, root: Path) -> Problem:
 
 def _example_lines(path: Path) -> dict[int, int]:
     """The line (0-based, as pytest wants it) of each example of the file itself."""
+    from ._yaml import read_yaml
+
     document = read_yaml(path.read_text(encoding="utf-8"))
     examples = document.data.get("examples") if isinstance(document.data, dict) else None
     if not isinstance(examples, list):
@@ -161,6 +175,8 @@ class ExampleItem(pytest.Item):
 
     def runtest(self) -> None:
         assert isinstance(self.parent, RuleFile)
+        from .examples import run_example
+
         result = run_example(self.example, self.parent.engine())
         if not result.passed:
             raise ExampleFailed(result)
@@ -169,6 +185,8 @@ class ExampleItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, ExampleFailed):
+            from .examples import format_example_result
+
             text = format_example_result(excinfo.value.result, self._label())
         elif isinstance(excinfo.value, WiebetaaltError):
             # the case of a loaded framework is valid, so this is the engine failing

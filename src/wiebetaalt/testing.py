@@ -32,8 +32,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, NoReturn, Union
 
-from hypothesis import reject
-from hypothesis import strategies as st
+try:
+    from hypothesis import reject
+    from hypothesis import strategies as st
+except ModuleNotFoundError as error:
+    # Hypothesis is an extra (`import wiebetaalt` does not need it): say how to get it; a module
+    # missing inside an installed Hypothesis is another fault and keeps its own message
+    if error.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        "wiebetaalt.testing needs Hypothesis, which is not installed; install it with: "
+        "pip install 'wiebetaalt[testing]'", name="hypothesis") from error
 
 from .ask import summary
 from .case import CASE_FIELDS, Case, case_data, field_value, parse_case, put_field

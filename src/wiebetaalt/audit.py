@@ -1,0 +1,487 @@
+"""The audit record of an outcome, and rechecking a stored outcome against a framework.
+
+A municipality that sends a decision to another, or defends it before the Geschillencommissie,
+must be able to show which framework decided it and get the same answer again. Every outcome the
+:class:`~wiebetaalt.engine.Engine` gives carries an :class:`Audit`: the framework (id, title,
+version and a digest of its rule files), the wiebetaalt version, the postcode table, the
+peildatum, the presumptions, a digest per rule the outcome rests on, and the case as decided.
+:func:`recheck` takes an outcome stored as ``wiebetaalt decide --json`` wrote it, decides its case
+again and says whether the outcome still holds, and if not, what changed it. See docs/audit.md.
+
+The per-framework parts are worked out once per Engine (:class:`Auditor`); per outcome the record
+costs a few dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from .case import Case, parse_case
+from .errors import CaseError, WiebetaaltError
+from .model import Framework, Rule
+from .outcome import REASON_NAMES, Decision, EscalationReason, Outcome
+from .postcode import PostcodeTable
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+#: The form of the audit record; a stored record of another form is refused by :func:`recheck`.
+AUDIT_FORMAT = "wiebetaalt-audit/1"
+
+#: The wiebetaalt version when the package metadata cannot be read (a source tree on sys.path).
+UNKNOWN_VERSION = "onbekend"
+
+
+@functools.cache
+def package_version() -> str:
+    """The installed version of wiebetaalt, or :data:`UNKNOWN_VERSION`."""
+    try:
+        return metadata.version("wiebetaalt")
+    except metadata.PackageNotFoundError:
+        return UNKNOWN_VERSION
+
+
+def _sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """``value`` as JSON in one spelling: keys sorted, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def rule_digest(rule: Rule) -> str:
+    """``sha256:`` + the SHA-256 of the rule's canonical JSON (every key it sets or defaults).
+
+    The content counts, not the spelling in the file: a comment, the layout or the order of the
+    keys does not change it; a condition, a funder, a text or a period does.
+    """
+    return _sha256(canonical_json(rule.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+def framework_digest(framework: Framework) -> str:
+    """``sha256:`` + the SHA-256 of the SHA-256s of its rule files, base first, one per line.
+
+    That is what ``sha256sum landelijk.yaml regio.yaml | cut -c1-64 | sha256sum`` prints: it
+    depends on the bytes of the files and their order only, not on where they lie. A framework
+    not loaded from files gets the digest of its canonical JSON instead.
+    """
+    if framework.sources:
+        return _sha256("".join(f"{sha}\n" for _, sha in framework.sources).encode("ascii"))
+    return _sha256(canonical_json(framework.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+def postcode_digest(table: PostcodeTable) -> str:
+    """``sha256:`` + the SHA-256 of the table's entries, sorted, as ``postcode<TAB>municipality`` lines."""
+    # PostcodeTable has no public way to list its entries; they are normalised, so equal tables
+    # (whatever file or order they came from) get one digest
+    entries = sorted(table._entries.items())
+    return _sha256("".join(f"{code}\t{name}\n" for code, name in entries).encode("utf-8"))
+
+
+def case_data(case: Case) -> dict[str, Any]:
+    """The known facts of ``case`` as plain JSON data, as a case file would give them."""
+    data = case.model_dump(mode="json", exclude_none=True)
+    return {key: value for key, value in data.items() if value != {}}
+
+
+@dataclass(frozen=True)
+class FrameworkReference:
+    """Which framework decided: its id, title, version, digest and rule files (base first)."""
+
+    id: str
+    title: str
+    version: str
+    #: see :func:`framework_digest`
+    digest: str
+    #: (file name, SHA-256 of its bytes) per rule file, base first; empty when not loaded from files
+    files: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, framework: Framework) -> FrameworkReference:
+        # the file name without its folder: the record says which files, not where they lay
+        files = tuple((PurePath(name).name, sha) for name, sha in framework.sources)
+        return cls(framework.framework, framework.title, framework.version, framework_digest(framework), files)
+
+    @functools.cached_property
+    def reference(self) -> str:
+        """``id@version sha256:…``: the framework in one cell of a row."""
+        return f"{self.id}@{self.version} {self.digest}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "version": self.version, "digest": self.digest,
+                "files": [{"file": name, "sha256": sha} for name, sha in self.files]}
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What an outcome was decided from, so that it can be decided again and compared.
+
+    ``rules`` holds, per rule the outcome rests on (its ``rules`` and, for a decision, the rules
+    it set aside), the digest of the version in force on the peildatum (:func:`rule_digest`).
+    ``presumptions`` names the presumptions (vermoedens) the outcome rests on; wiebetaalt has none
+    yet, so it is empty. ``case`` is the case as decided: validated, before the engine filled in
+    what follows from it (a municipality from a postcode), so deciding it again does the same.
+    """
+
+    framework: FrameworkReference
+    wiebetaalt: str
+    #: the digest of the postcode table the engine used (:func:`postcode_digest`)
+    postcodes: str
+    #: whether the answers that settle a missing-facts escalation were worked out
+    settle: bool
+    peildatum: dt.date
+    rules: tuple[tuple[str, str], ...]
+    presumptions: tuple[str, ...] = ()
+    case: Case | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": AUDIT_FORMAT,
+            "framework": self.framework.to_dict(),
+            "wiebetaalt": self.wiebetaalt,
+            "postcodes": self.postcodes,
+            "settle": self.settle,
+            "peildatum": self.peildatum.isoformat(),
+            "presumptions": list(self.presumptions),
+            "rules": [{"id": rule_id, "digest": digest} for rule_id, digest in self.rules],
+            "case": case_data(self.case) if self.case is not None else None,
+        }
+
+
+class Auditor:
+    """The per-framework parts of the audit record, worked out once; an Engine keeps one."""
+
+    def __init__(self, framework: Framework, postcodes: PostcodeTable) -> None:
+        self.framework = FrameworkReference.of(framework)
+        self.wiebetaalt = package_version()
+        self.postcodes = postcode_digest(postcodes)
+        # per rule id, its versions with their (id, digest) pair: one pair object per version,
+        # shared by every record that names it, so that a caseload's records cost no more memory
+        versions: dict[str, list[tuple[Rule, tuple[str, str]]]] = {}
+        for rule in framework.rules:
+            versions.setdefault(rule.id, []).append((rule, (rule.id, rule_digest(rule))))
+        self._versions = versions
+        # a rule with one version has one digest whatever the peildatum
+        self._plain = {rule_id: found[0][1] for rule_id, found in versions.items() if len(found) == 1}
+
+    def _pair(self, rule_id: str, day: dt.date) -> tuple[str, str] | None:
+        plain = self._plain.get(rule_id)
+        if plain is not None:
+            return plain
+        found = self._versions.get(rule_id)
+        if not found:
+            return None
+        # as the resolver chooses: the version in force, else the first (which then does not hold)
+        return next((pair for rule, pair in found if rule.in_force(day)), found[0][1])
+
+    def digest(self, rule_id: str, day: dt.date) -> str | None:
+        """The digest of the version of ``rule_id`` the resolver uses on ``day``; None when there is no such rule."""
+        pair = self._pair(rule_id, day)
+        return pair[1] if pair is not None else None
+
+    def rule_digests(self, rule_ids: Sequence[str], day: dt.date) -> tuple[tuple[str, str], ...]:
+        """(id, digest) of each rule, for the versions in force on ``day``; a rule not in the framework gets ''."""
+        plain = self._plain
+        return tuple([plain.get(rule_id) or self._pair(rule_id, day) or (rule_id, "") for rule_id in rule_ids])
+
+    def record(self, case: Case, outcome: Outcome, settle: bool) -> Audit:
+        """The audit record of ``outcome``, decided from ``case`` (as given, validated)."""
+        rule_ids = outcome.rules + outcome.overridden if isinstance(outcome, Decision) and outcome.overridden \
+            else outcome.rules
+        audit = object.__new__(Audit)
+        # a frozen dataclass sets each field through object.__setattr__; this is one update, per case
+        audit.__dict__.update(framework=self.framework, wiebetaalt=self.wiebetaalt, postcodes=self.postcodes,
+                              settle=settle, peildatum=case.peildatum,
+                              rules=self.rule_digests(rule_ids, case.peildatum), presumptions=(), case=case)
+        return audit
+
+    def header(self, settle: bool) -> dict[str, Any]:
+        """The part of the record every outcome of a run shares (a batch writes it once)."""
+        return {"format": AUDIT_FORMAT, "framework": self.framework.to_dict(), "wiebetaalt": self.wiebetaalt,
+                "postcodes": self.postcodes, "settle": settle, "presumptions": []}
+
+
+# ---------------------------------------------------------------------------------------------
+# Recheck
+
+
+class RecheckError(WiebetaaltError, ValueError):
+    """A stored record is not a wiebetaalt outcome with an audit record (the message is Dutch)."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field of the outcome (as in ``to_dict()``) that differs: its value before and now."""
+
+    field: str
+    before: Any
+    now: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "before": self.before, "now": self.now}
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What deciding a stored outcome's case again gives, compared with the stored outcome.
+
+    ``holds``: every field of the outcome is the same, the explanation aside (its wording may
+    change without changing the outcome; it is still listed in ``differences``).
+    """
+
+    holds: bool
+    #: one Dutch paragraph: whether it holds, and what changed it
+    summary: str
+    #: the outcome now
+    outcome: Outcome
+    #: the framework that decided before (from the stored record) and the one that decided now
+    before: FrameworkReference
+    now: FrameworkReference
+    #: the framework's digest differs (its files, or its content, are not the same)
+    framework_changed: bool
+    #: the ids of the rules the outcome names (its ``rules``), before and now
+    rules_before: tuple[str, ...]
+    rules_now: tuple[str, ...]
+    #: rules the stored outcome rested on whose content differs now (their digest changed)
+    changed_rules: tuple[str, ...]
+    #: rules the outcome rests on now that it did not rest on before
+    new_rules: tuple[str, ...]
+    #: rules the stored outcome rested on that the framework no longer has
+    gone_rules: tuple[str, ...]
+    #: every field of the outcome that differs, the explanation included
+    differences: tuple[Difference, ...]
+    #: the wiebetaalt version before and now
+    wiebetaalt_before: str
+    wiebetaalt_now: str
+    #: the postcode table differs, and the case gives a postcode
+    postcodes_changed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "holds": self.holds,
+            "summary": self.summary,
+            "before": self.before.to_dict(),
+            "now": self.now.to_dict(),
+            "framework_changed": self.framework_changed,
+            "rules_before": list(self.rules_before),
+            "rules_now": list(self.rules_now),
+            "changed_rules": list(self.changed_rules),
+            "new_rules": list(self.new_rules),
+            "gone_rules": list(self.gone_rules),
+            "differences": [difference.to_dict() for difference in self.differences],
+            "wiebetaalt_before": self.wiebetaalt_before,
+            "wiebetaalt_now": self.wiebetaalt_now,
+            "postcodes_changed": self.postcodes_changed,
+            "outcome": self.outcome.to_dict(),
+        }
+
+
+def recheck(stored: Mapping[str, Any], framework: Framework | Engine, *,
+            postcodes: PostcodeTable | None = None) -> Recheck:
+    """Decide the case of a stored outcome again with ``framework`` and compare.
+
+    Args:
+        stored: an outcome as ``Decision.to_dict()`` / ``Escalation.to_dict()`` gives it (what
+            ``wiebetaalt decide --json`` writes), read back from JSON.
+        framework: the framework to decide with now, or an Engine for it (to recheck many
+            outcomes without building one each time).
+        postcodes: the postcode table, as for :class:`~wiebetaalt.engine.Engine`; with an Engine
+            its own table is used.
+
+    Raises:
+        RecheckError: ``stored`` is not a wiebetaalt outcome with an audit record, or its case is
+            not a valid case.
+        EvaluationError: the engine failed.
+    """
+    from .engine import Engine
+
+    audit, case = _read(stored)
+    if isinstance(framework, Engine):
+        if postcodes is not None:
+            raise ValueError("an Engine has its own postcode table; give postcodes with a Framework")
+        outcome = framework.decide(case, settle=audit["settle"])
+        auditor = framework.auditor
+    else:
+        with Engine(framework, postcodes=postcodes) as engine:
+            outcome = engine.decide(case, settle=audit["settle"])
+            auditor = engine.auditor
+    assert outcome.audit is not None  # the engine attaches it
+    before = _stored_framework(audit["framework"])
+    now = outcome.audit.framework
+    stored_digests = {item["id"]: item["digest"] for item in audit["rules"]}
+    now_ids = tuple(rule_id for rule_id, _ in outcome.audit.rules)
+    changed = tuple(rule_id for rule_id, digest in stored_digests.items()
+                    if (current := auditor.digest(rule_id, case.peildatum)) is not None and current != digest)
+    gone = tuple(rule_id for rule_id in stored_digests if auditor.digest(rule_id, case.peildatum) is None)
+    new = tuple(rule_id for rule_id in now_ids if rule_id not in stored_digests)
+    differences = _differences(stored, outcome.to_dict())
+    holds = all(d.field == "explanation" for d in differences)
+    postcodes_changed = case.kind.postcode is not None and audit.get("postcodes") != outcome.audit.postcodes
+    result = Recheck(
+        holds=holds, summary="", outcome=outcome, before=before, now=now,
+        framework_changed=before.digest != now.digest,
+        rules_before=tuple(stored["rules"]), rules_now=outcome.rules,
+        changed_rules=changed, new_rules=new, gone_rules=gone, differences=differences,
+        wiebetaalt_before=str(audit.get("wiebetaalt") or UNKNOWN_VERSION), wiebetaalt_now=outcome.audit.wiebetaalt,
+        postcodes_changed=postcodes_changed,
+    )
+    return dataclasses.replace(result, summary=_summary(result, stored))
+
+
+_NOT_AN_OUTCOME = "geen uitkomst van wiebetaalt"
+_HINT = "bewaar de uitvoer van `wiebetaalt decide --json`"
+
+
+def _read(stored: Any) -> tuple[Mapping[str, Any], Case]:
+    """The stored audit record and its case, checked; RecheckError says what is wrong, in Dutch."""
+    if not isinstance(stored, Mapping):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: verwacht een JSON-object, niet {_kind(stored)} ({_HINT})")
+    if stored.get("status") not in ("decision", "escalation"):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: 'status' is niet 'decision' of 'escalation' ({_HINT})")
+    named = stored.get("rules")
+    if not isinstance(named, list) or not all(isinstance(rule_id, str) for rule_id in named):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: 'rules' is geen lijst van regels ({_HINT})")
+    audit = stored.get("audit")
+    if not isinstance(audit, Mapping):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: de uitkomst heeft geen audit-gegevens ('audit'); een uitkomst van "
+                           "een oudere versie van wiebetaalt kan niet opnieuw gecontroleerd worden; beslis de casus "
+                           "opnieuw en bewaar die uitkomst")
+    if audit.get("format") != AUDIT_FORMAT:
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: onbekende vorm van de audit-gegevens ({_shown(audit.get('format'))}); "
+                           f"deze versie leest {AUDIT_FORMAT}")
+    frame = audit.get("framework")
+    if not isinstance(frame, Mapping) or not all(isinstance(frame.get(k), str) for k in ("id", "version", "digest")):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: de audit-gegevens noemen het kader niet "
+                           "(framework: id, version, digest)")
+    rules = audit.get("rules")
+    if not isinstance(rules, list) or not all(
+            isinstance(item, Mapping) and isinstance(item.get("id"), str) and isinstance(item.get("digest"), str)
+            for item in rules):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: de audit-gegevens noemen de regels niet "
+                           "(rules: id en digest per regel)")
+    if not isinstance(audit.get("settle"), bool):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: in de audit-gegevens ontbreekt 'settle' (true of false)")
+    if not isinstance(audit.get("case"), Mapping):
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: de audit-gegevens bevatten de casus niet ('case')")
+    try:
+        case = parse_case(dict(audit["case"]))
+    except CaseError as error:
+        raise RecheckError(f"de casus in de uitkomst is geen geldige casus: {error}") from None
+    if audit.get("peildatum") != case.peildatum.isoformat():
+        raise RecheckError(f"de peildatum van de audit-gegevens ({_shown(audit.get('peildatum'))}) is niet die van de "
+                           f"casus ({case.peildatum}); de uitkomst is veranderd nadat wiebetaalt haar schreef")
+    return audit, case
+
+
+def _kind(value: Any) -> str:
+    return {list: "een lijst", str: "tekst", int: "een getal", float: "een getal", bool: "true of false"}.get(
+        type(value), "null" if value is None else type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:80]
+
+
+def _stored_framework(data: Mapping[str, Any]) -> FrameworkReference:
+    files = data.get("files")
+    pairs = tuple((str(f.get("file")), str(f.get("sha256"))) for f in files if isinstance(f, Mapping)) \
+        if isinstance(files, list) else ()
+    return FrameworkReference(str(data["id"]), str(data.get("title") or ""), str(data["version"]),
+                              str(data["digest"]), pairs)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON gives it back: what a stored outcome is compared with."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _differences(stored: Mapping[str, Any], now: Mapping[str, Any]) -> tuple[Difference, ...]:
+    """The fields of the stored outcome whose value differs now (a field added to the format since is no change)."""
+    before, current = _plain({k: v for k, v in stored.items() if k != "audit"}), _plain(now)
+    # a decision has no route and an escalation no shares: an empty field against a missing one is no change
+    return tuple(Difference(field, value, current.get(field)) for field, value in before.items()
+                 if current.get(field) != value and (value or current.get(field)))
+
+
+#: the outcome's fields in a few Dutch words, for the summary
+_FIELD_NAMES = {
+    "status": "soort uitkomst", "funder": "betaler", "funder_name": "naam van de betaler", "entity": "partij",
+    "shares": "aandelen", "reason": "reden van escalatie", "route": "route", "candidates": "kandidaten",
+    "missing_facts": "ontbrekende feiten", "rules": "regels", "overridden": "opzijgezette regels",
+    "interim_funder": "betaler in de tussentijd", "settling_facts": "beslissende feiten",
+    "answers": "antwoorden", "legal_basis": "rechtsgrond", "explanation": "toelichting",
+}
+
+
+def _what(outcome: Mapping[str, Any]) -> str:
+    """An outcome in a few Dutch words: who pays, or where it goes and why."""
+    if outcome.get("status") == "decision":
+        return f"{outcome.get('entity')} betaalt"
+    try:
+        reason = REASON_NAMES[EscalationReason(outcome.get("reason"))]
+    except ValueError:
+        reason = str(outcome.get("reason"))
+    route = outcome.get("route")
+    name = route.get("name") if isinstance(route, Mapping) else None
+    return f"escalatie ({reason})" + (f" naar {name}" if name else "")
+
+
+def _rules(ids: Sequence[str], one: str, many: str) -> str:
+    """'regel a is gewijzigd' or 'regels a, b zijn gewijzigd'."""
+    return f"regel {ids[0]} {one}" if len(ids) == 1 else f"regels {', '.join(ids)} {many}"
+
+
+def _frameworks(before: FrameworkReference, now: FrameworkReference) -> str:
+    """The framework before → now, in Dutch; the same version with another digest is said as such."""
+    if before.digest == now.digest:
+        return f"kader {now.id} {now.version}, ongewijzigd"
+    if (before.id, before.version) == (now.id, now.version):
+        return (f"kader {now.id} {now.version}, zelfde versienummer maar andere inhoud: "
+                f"{before.digest[:19]}… → {now.digest[:19]}…")
+    old = f"{before.id} {before.version}"
+    return f"kader {old} → {now.version}" if before.id == now.id else f"kader {old} → {now.id} {now.version}"
+
+
+def _summary(result: Recheck, stored: Mapping[str, Any]) -> str:
+    causes = []
+    if result.changed_rules:
+        causes.append(_rules(result.changed_rules, "is gewijzigd", "zijn gewijzigd"))
+    if result.new_rules:
+        causes.append(_rules(result.new_rules, "telt nu mee", "tellen nu mee"))
+    dropped = [r for r in result.rules_before if r not in result.rules_now and r not in result.gone_rules]
+    if dropped and not result.holds:
+        causes.append(_rules(dropped, "telt niet meer mee", "tellen niet meer mee"))
+    if result.gone_rules:
+        causes.append(_rules(result.gone_rules, "staat niet meer in het kader", "staan niet meer in het kader"))
+    if result.wiebetaalt_before != result.wiebetaalt_now:
+        causes.append(f"wiebetaalt {result.wiebetaalt_before} → {result.wiebetaalt_now}")
+    if result.postcodes_changed:
+        causes.append("de postcodetabel is een andere")
+    frameworks = _frameworks(result.before, result.now)
+    if result.holds:
+        text = f"De uitkomst geldt nog: {_what(result.outcome.to_dict())} ({frameworks})."
+        if result.framework_changed or result.changed_rules:
+            text += " Het kader is gewijzigd, maar niet op een punt dat deze uitkomst verandert"
+            text += (f" ({'; '.join(causes)})." if causes else ".")
+        elif causes:
+            text += f" Wel anders: {'; '.join(causes)}."
+        if result.differences:
+            text += " Alleen de toelichting is anders geformuleerd."
+        return text
+    fields = ", ".join(_FIELD_NAMES.get(d.field, d.field) for d in result.differences)
+    text = f"De uitkomst is veranderd. Eerder: {_what(stored)}. Nu: {_what(result.outcome.to_dict())}."
+    if causes:
+        text += f" Oorzaak: {'; '.join(causes)} ({frameworks})."
+    else:
+        text += f" {frameworks[:1].upper()}{frameworks[1:]}."
+    return text + f" Anders: {fields}."
