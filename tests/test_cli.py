@@ -21,7 +21,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 def test_check_the_bundled_rules_is_clean():
     code, out, err = run("check", str(RULES))
     assert code == 0 and out == ""
-    assert "0 problem(s)" in err
+    assert "0 problemen" in err
 
 
 def test_check_a_broken_file_prints_located_problems_and_exits_1(tmp_path: Path):
@@ -47,8 +47,8 @@ def test_check_a_path_that_does_not_exist_is_a_usage_error_and_the_others_are_st
         "funder: swv_school", "funder: swv_schol", 1), encoding="utf-8")
     code, out, err = run("check", str(tmp_path / "weg.yaml"), str(broken))
     assert code == 2
-    assert f"{tmp_path / 'weg.yaml'}: no such file or folder" in err
-    assert "unknown-funder" in out and "1 file(s) checked" in err
+    assert f"{tmp_path / 'weg.yaml'}: bestaat niet (geen bestand of map)" in err
+    assert "unknown-funder" in out and "1 bestand gecontroleerd" in err
 
 
 def test_decide_reports_an_engine_failure_as_exit_2_not_a_traceback(tmp_path: Path, monkeypatch):

@@ -68,7 +68,11 @@ def test_the_test_kit_without_hypothesis_says_how_to_install_it():
 
 def test_the_licence_is_the_eupl_and_ships_with_the_package():
     assert PROJECT["license"] == "EUPL-1.2" and PROJECT["license-files"] == ["LICENSE"]
-    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("EUROPEAN UNION PUBLIC LICENCE v. 1.2")
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("EUROPEAN UNION PUBLIC LICENCE v. 1.2")
+    # the Appendix is part of the licence: article 5 names the compatible licences through it
+    assert "‘Compatible Licences’ according to Article 5 EUPL are:" in text
+    assert text.rstrip().endswith("require the production of a new EUPL version.")
 
 
 def test_every_python_ci_runs_is_supported_and_declared():

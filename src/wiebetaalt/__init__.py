@@ -21,7 +21,8 @@ if _typing.TYPE_CHECKING:
     from .audit import Audit, Recheck, RecheckError, recheck
     from .case import Case, parse_case
     from .engine import Engine
-    from .errors import CaseError, CaseProblem, EvaluationError, FrameworkError, Problem, WiebetaaltError
+    from .errors import (CaseError, CaseProblem, EngineUnavailableError, EvaluationError, FrameworkError, Problem,
+                         WiebetaaltError)
     from .examples import ExampleResult, check_example, run_examples
     from .loader import check_framework, load_framework
     from .model import Framework
@@ -32,7 +33,8 @@ if _typing.TYPE_CHECKING:
 # pytest imports in every project that has wiebetaalt installed, must not load pydantic models and
 # durable's C module for a project without rule files.
 _HOMES = {
-    "CaseError": "errors", "CaseProblem": "errors", "EvaluationError": "errors", "FrameworkError": "errors",
+    "CaseError": "errors", "CaseProblem": "errors", "EngineUnavailableError": "errors", "EvaluationError": "errors",
+    "FrameworkError": "errors",
     "Problem": "errors", "WiebetaaltError": "errors",
     "Case": "case", "parse_case": "case",
     "Framework": "model",
@@ -68,6 +70,7 @@ __all__ = (
     "CaseProblem",
     "Decision",
     "Engine",
+    "EngineUnavailableError",
     "Escalation",
     "EscalationReason",
     "EvaluationError",

@@ -338,6 +338,16 @@ def recheck(stored: Mapping[str, Any], framework: Framework | Engine, *,
     return dataclasses.replace(result, summary=_summary(result, stored))
 
 
+def stored_framework(stored: Any) -> FrameworkReference:
+    """The framework a stored outcome names in its audit record.
+
+    Raises:
+        RecheckError: ``stored`` is not a wiebetaalt outcome with an audit record.
+    """
+    audit, _ = _read(stored)
+    return _stored_framework(audit["framework"])
+
+
 _NOT_AN_OUTCOME = "geen uitkomst van wiebetaalt"
 _HINT = "bewaar de uitvoer van `wiebetaalt decide --json`"
 

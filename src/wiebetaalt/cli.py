@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import errno
+import functools
 import json
 import os
 import secrets
@@ -24,17 +25,18 @@ import time
 from pathlib import Path
 from collections.abc import Callable
 from importlib import metadata
-from typing import IO, Any, TextIO, cast
+from typing import IO, Any, NoReturn, TextIO, cast
 
 from ._yaml import read_yaml
 from .ask import ask
+from .audit import RecheckError, recheck, stored_framework
 from .analyse import DEFAULT_BUDGET, analyse, format_analysis
 from .bundled import NATIONAL, bundled_frameworks, is_name
 from .batch import FORMATS, BatchError, Format, Summary, default_jobs, guess_format, run_batch
 from .case import Case, case_json_schema, parse_case
 from .engine import CHUNK_SIZE
-from .engine import Engine
-from .errors import CaseError, EvaluationError, FrameworkError, Problem
+from .engine import Engine, require_durable
+from .errors import CaseError, EngineUnavailableError, EvaluationError, FrameworkError, Problem
 from .examples import ExampleResult, format_example_result, run_examples
 from .loader import check_framework, inherited_examples, load_framework, rule_files
 from .model import Framework, framework_json_schema
@@ -48,10 +50,37 @@ MAX_CASE_BYTES = 1 << 20
 MAX_ANSWER_CHARS = 10_000
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wiebetaalt", description="Wie betaalt de hulp aan een kind tussen onderwijs en jeugdhulp?")
+class _Said:
+    """Where argparse writes (the streams :func:`main` was given) and its complaint, for ``--json``."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+        self.complaint: str | None = None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, writing to the streams of :func:`main` and remembering its complaint."""
+
+    def __init__(self, *args: Any, said: _Said, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.said = said
+
+    def error(self, message: str) -> NoReturn:
+        self.said.complaint = message
+        super().error(message)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            (self.said.out if file is sys.stdout else self.said.err).write(message)
+
+
+def _parser(said: _Said | None = None) -> argparse.ArgumentParser:
+    said = said or _Said(cast(TextIO, sys.stdout), cast(TextIO, sys.stderr))
+    parser = _Parser(prog="wiebetaalt", said=said, description="Wie betaalt de hulp aan een kind tussen onderwijs en jeugdhulp?")
     parser.add_argument("--version", action="version", version=version_text())
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, 
+                                       parser_class=cast(type[_Parser], functools.partial(_Parser, said=said)))
     check = commands.add_parser("check", help="check rule files and report every problem, located")
     check.add_argument("paths", nargs="+", type=Path, help="rule files or folders of them")
     check.add_argument("--json", action="store_true", help="problems as JSON")
@@ -93,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of rule files, for editors")
     schema.add_argument("-o", "--output", type=Path, help="write it to a file instead")
     schema.add_argument("--case", action="store_true", help="the JSON Schema of a case file instead")
+    recheck_ = commands.add_parser("recheck", help="decide a stored outcome again and say whether it still holds")
+    recheck_.add_argument("outcome", type=Path, help="the stored outcome (JSON from decide --json); - reads standard input")
+    recheck_.add_argument("--framework", help="an installed framework or a rule file (default: the installed framework "
+                                              "the outcome names)")
+    recheck_.add_argument("--postcodes", type=Path, help="CSV postcode→gemeente table (default: the bundled sample)")
+    recheck_.add_argument("--json", action="store_true", help="the comparison as JSON")
     kaders = commands.add_parser("kaders", help="list the installed frameworks with their version and period")
     kaders.add_argument("--json", action="store_true", help="the list as JSON")
     return parser
@@ -102,12 +137,20 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
     out = cast(TextIO, _Stream(stdout or sys.stdout, "de standaarduitvoer"))
     err = cast(TextIO, _Stream(stderr or sys.stderr, "de standaardfout"))
     try:
+        said = _Said(out, err)
         try:
-            args = _parser().parse_args(argv)
+            args = _parser(said).parse_args(argv)
         except SystemExit as exit_:  # --help, or a usage error
             status = int(exit_.code or 0)
+            if status and said.complaint and "--json" in (sys.argv[1:] if argv is None else argv):
+                _json_error(argparse.Namespace(json=True), out, "bad-arguments", said.complaint)
         else:
-            status = _run(args, out, err)
+            try:
+                status = _run(args, out, err)
+            except EngineUnavailableError as error:
+                err.write(f"wiebetaalt: {error}\n")
+                _json_error(args, out, "engine-unavailable", str(error))
+                status = 2
         out.flush()  # a full disk or a closed pipe shows here, not in a traceback at exit
         return status
     except _WriteFailed as failed:
@@ -133,6 +176,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _test(args, out, err)
     if args.command == "analyse":
         return _analyse(args, out, err)
+    if args.command == "recheck":
+        return _recheck(args, out, err)
     if args.command == "kaders":
         return _kaders(args, out, err)
     text = json.dumps(case_json_schema() if args.case else framework_json_schema(), indent=2, ensure_ascii=False) + "\n"
@@ -247,22 +292,42 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    absent = [path for path in args.paths if not path.exists()]
-    for path in absent:
-        err.write(f"{path}: no such file or folder\n")
-    files = rule_files(path for path in args.paths if path.exists())
+    require_durable()  # a check without the engine would miss what only durable refuses
+    files, absent = _rule_files_named(args.paths, err)
     problems = [p for f in files for p in check_framework(f)]
     if args.json:
-        out.write(json.dumps([_problem_dict(p) for p in problems], indent=2, ensure_ascii=False) + "\n")
+        # a path that is not there, or names no rule file, is a problem of the list too
+        unusable = [_path_problem(path) for path in absent] or ([] if files else [_path_problem(None)])
+        out.write(json.dumps(unusable + [_problem_dict(p) for p in problems], indent=2, ensure_ascii=False) + "\n")
     else:
         for problem in problems:
             out.write(f"{problem}\n")
-    err.write(f"{len(files)} file(s) checked, {len(problems)} problem(s)\n")
+    err.write(f"{_files(len(files))} gecontroleerd, {_problems(len(problems))}\n")
     if not files and not absent:
-        err.write("no rule files found (*.yaml, *.yml)\n")
+        err.write(NO_RULE_FILES + "\n")
     if absent or not files:
         return 2
     return 1 if problems else 0
+
+
+NO_RULE_FILES = "geen regelbestanden gevonden (*.yaml, *.yml)"
+
+
+def _files(n: int) -> str:
+    return "1 bestand" if n == 1 else f"{n} bestanden"
+
+
+def _problems(n: int) -> str:
+    return "1 probleem" if n == 1 else f"{n} problemen"
+
+
+def _path_problem(path: Path | None) -> dict[str, Any]:
+    """A path given to a multi-file command that cannot be used, as a JSON error record."""
+    if path is None:
+        return {"file": None, "line": None, "column": None, "code": "no-rule-files", "message": NO_RULE_FILES,
+                "hint": None}
+    return {"file": str(path), "line": None, "column": None, "code": "no-such-path",
+            "message": "bestaat niet (geen bestand of map)", "hint": None}
 
 
 def _problem_dict(problem: Problem) -> dict[str, Any]:
@@ -292,7 +357,7 @@ def read_case(path: Path) -> Case:
         raise CaseError(list(error.problems), source="\n".join(lines)) from None
 
 
-def _case_text(path: Path) -> str:
+def _case_text(path: Path, what: str = "casus") -> str:
     limit = MAX_CASE_BYTES >> 20
     try:
         if str(path) == "-":
@@ -302,13 +367,13 @@ def _case_text(path: Path) -> str:
             descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
             with open(descriptor, "rb") as stream:
                 if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                    raise CaseError([], source=f"{path}: is geen gewoon bestand; geef een casusbestand, of - voor "
+                    raise CaseError([], source=f"{path}: is geen gewoon bestand; geef een {what}bestand, of - voor "
                                                "standaardinvoer")
                 data = stream.read(MAX_CASE_BYTES + 1)
     except OSError as error:
         raise CaseError([], source=f"{path}: kan niet lezen: {_reason(error)}") from None
     if len(data) > MAX_CASE_BYTES:
-        raise CaseError([], source=f"{path}: het casusbestand is groter dan {limit} MiB; een casus is veel kleiner")
+        raise CaseError([], source=f"{path}: het {what}bestand is groter dan {limit} MiB; een {what} is veel kleiner")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -366,13 +431,72 @@ def _json_error(args: argparse.Namespace, out: TextIO, code: str, message: str, 
         out.write(json.dumps({"error": {"code": code, "message": message, **more}}, indent=2, ensure_ascii=False) + "\n")
 
 
+def _recheck(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        stored = json.loads(_case_text(args.outcome, what="uitkomst"))
+    except CaseError as error:
+        err.write(f"{error.source}\n")
+        _json_error(args, out, "unreadable-outcome", error.source)
+        return 2
+    except json.JSONDecodeError as error:
+        message = f"{args.outcome}:{error.lineno}:{error.colno}: geen geldige JSON; geef de uitvoer van `wiebetaalt decide --json`"
+        err.write(message + "\n")
+        _json_error(args, out, "invalid-outcome", message)
+        return 2
+    try:
+        wanted = stored_framework(stored).id
+    except RecheckError as error:
+        err.write(f"{args.outcome}: {error}\n")
+        _json_error(args, out, "invalid-outcome", f"{args.outcome}: {error}")
+        return 2
+    if args.framework is None:
+        named = _installed_for(wanted)
+        if named is None:
+            message = (f"{args.outcome}: de uitkomst noemt geen geïnstalleerd kader; geef het kader met --framework "
+                       f"(geïnstalleerd: {', '.join(bundled_frameworks())})")
+            err.write(message + "\n")
+            _json_error(args, out, "framework-unknown", message)
+            return 2
+        args.framework = named
+    loaded = _framework_and_postcodes(args, out, err)
+    if loaded is None:
+        return 2
+    framework, postcodes = loaded
+    try:
+        result = recheck(stored, framework, postcodes=postcodes)
+    except RecheckError as error:
+        err.write(f"{args.outcome}: {error}\n")
+        _json_error(args, out, "invalid-outcome", f"{args.outcome}: {error}")
+        return 2
+    except EvaluationError as error:
+        err.write(f"{args.outcome}: de rekenkern faalde, geen uitkomst: {error}\n")
+        _json_error(args, out, "engine-failed", f"{args.outcome}: de rekenkern faalde: {error}")
+        return 2
+    if args.json:
+        out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        out.write(textwrap.fill(result.summary, width=100) + "\n")
+    return 0 if result.holds else 1
+
+
+def _installed_for(wanted: str) -> str | None:
+    """The installed framework whose id is ``wanted`` (a stored outcome names it), if one has it."""
+    for name, path in bundled_frameworks().items():
+        try:
+            if load_framework(path).framework == wanted:
+                return name
+        except FrameworkError:
+            continue
+    return None
+
+
 def _kaders(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rows = []
     for name, path in bundled_frameworks().items():
         try:
             framework = load_framework(path)
         except FrameworkError as error:
-            err.write(f"{path}: laadt niet ({len(error.problems)} probleem/problemen); zie `wiebetaalt check`\n")
+            err.write(f"{path}: laadt niet ({_problems(len(error.problems))}); zie `wiebetaalt check`\n")
             continue
         starts = [r.valid_from for r in framework.rules]
         ends = [r.valid_to for r in framework.rules]
@@ -428,13 +552,14 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    require_durable()  # here, not in every worker process
     input_format = args.input_format or guess_format(args.input)
     output_format: Format | None = args.output_format or guess_format(args.output) or input_format
     if input_format is None or output_format is None:
-        err.write("give --input-format (and --output-format): the file names do not say csv or jsonl\n")
+        err.write("geef --input-format (en --output-format): de bestandsnamen zeggen niet csv of jsonl\n")
         return 2
     if args.jobs is not None and args.jobs < 1 or args.chunk_size < 1:
-        err.write("--jobs and --chunk-size must be at least 1\n")
+        err.write("--jobs en --chunk-size moeten minstens 1 zijn\n")
         return 2
     to_stdout, from_stdin = str(args.output) == "-", str(args.input) == "-"
     clash = _clash(args, to_stdout, from_stdin)
@@ -527,7 +652,7 @@ def _run_batch(args: argparse.Namespace, source: IO[bytes], target: _stdout_byte
     except OSError as error:
         err.write(f"{args.input}: kan niet lezen: {_reason(error)}\n")
     except EvaluationError as error:
-        err.write(f"{args.input}: the engine failed, the run stopped: {error}\n")
+        err.write(f"{args.input}: de rekenkern faalde, de run is gestopt: {error}\n")
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -789,11 +914,12 @@ def _count(n: int) -> str:
 
 def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files, absent = _rule_files_named(args.paths, err)
-    unusable = absent or not files
+    unusable = bool(absent) or not files
     try:
         postcodes = PostcodeTable.from_csv(args.postcodes) if args.postcodes else None
     except (PostcodeTableError, OSError) as error:
         err.write(f"{error}\n")
+        _json_error(args, out, "unusable-postcodes", str(error))
         return 2
     reports: list[dict[str, Any]] = []
     everything: list[ExampleResult] = []
@@ -819,24 +945,30 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         out.write(json.dumps({
             "examples": len(everything), "passed": len(everything) - failed, "failed": failed, "files": reports,
-        }, indent=2, ensure_ascii=False, default=str) + "\n")
+            **_path_errors(files, absent)}, indent=2, ensure_ascii=False, default=str) + "\n")
     err.write(f"{_count(len(everything))}, {len(everything) - failed} geslaagd, {failed} mislukt\n")
     if not files and not absent:
-        err.write("geen regelbestanden gevonden (*.yaml, *.yml)\n")
+        err.write(NO_RULE_FILES + "\n")
     if unusable:
         return 2
     return 1 if failed else 0
 
 
-def _rule_files_named(paths: list[Path], err: TextIO) -> tuple[list[Path], bool]:
-    """The rule files under ``paths`` for `test` and `analyse`, and whether a path does not exist.
+def _rule_files_named(paths: list[Path], err: TextIO) -> tuple[list[Path], list[Path]]:
+    """The rule files under ``paths`` for a multi-file command, and the paths that do not exist.
 
     A path that does not exist is reported at once; the files under the other paths still run.
     """
     absent = [path for path in paths if not path.exists()]
     for path in absent:
         err.write(f"{path}: bestaat niet (geen bestand of map)\n")
-    return rule_files(path for path in paths if path.exists()), bool(absent)
+    return rule_files(path for path in paths if path.exists()), absent
+
+
+def _path_errors(files: list[Path], absent: list[Path]) -> dict[str, Any]:
+    """``errors`` for the JSON of `test` and `analyse`: paths that are not there, or no rule file at all."""
+    errors = [_path_problem(path) for path in absent] or ([] if files else [_path_problem(None)])
+    return {"errors": errors} if errors else {}
 
 
 def _not_done(path: Path, report: dict[str, Any], as_json: bool, out: TextIO, why: str) -> None:
@@ -863,9 +995,10 @@ def _load_reported(path: Path, report: dict[str, Any], as_json: bool, out: TextI
 def _analyse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.budget < 1:
         err.write("--budget moet minstens 1 zijn\n")
+        _json_error(args, out, "bad-arguments", "--budget moet minstens 1 zijn")
         return 2
     files, absent = _rule_files_named(args.paths, err)
-    unusable = absent or not files
+    unusable = bool(absent) or not files
     findings = False
     reports: list[dict[str, Any]] = []
     seconds, analysed = 0.0, 0
@@ -888,12 +1021,12 @@ def _analyse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not args.json:
             out.write(("\n" if number else "") + format_analysis(analysis, str(path)))
     if args.json:
-        out.write(json.dumps({"files": reports}, indent=2, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"files": reports, **_path_errors(files, absent)}, indent=2, ensure_ascii=False) + "\n")
     # the time goes to standard error, so that the map itself is the same on every run
     if files:
         err.write(f"{analysed} kader(s) geanalyseerd in {seconds:.1f} s\n".replace(".", ","))
     if not files and not absent:
-        err.write("geen regelbestanden gevonden (*.yaml, *.yml)\n")
+        err.write(NO_RULE_FILES + "\n")
     if unusable:
         return 2
     return 1 if findings else 0

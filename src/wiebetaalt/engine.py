@@ -20,11 +20,19 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import durable_rules_engine as _durable
+try:
+    import durable_rules_engine as _durable
+except ImportError as _missing:
+    # a durable-rules built without the define of the README imports with "undefined symbol:
+    # PyEval_CallObject" on Python 3.13; say so, with the fix, when an engine is needed
+    _durable = None
+    DURABLE_MISSING: str | None = str(_missing)
+else:
+    DURABLE_MISSING = None
 
 from .case import MUNICIPALITY_FIELDS, Case, KnownNames, parse_case, replaced
 from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
-from .errors import CaseError, EvaluationError
+from .errors import CaseError, EngineUnavailableError, EvaluationError
 from .model import Framework, compared_texts
 from .ask import settle as settle_facts
 from .audit import Auditor
@@ -54,12 +62,27 @@ CHUNK_SIZE = 500
 _FACT_ID = re.compile(r',"id":(\d+)')
 
 
+#: how to rebuild durable-rules so that it imports (the README says why)
+DURABLE_FIX = ("CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject pip install --no-cache-dir --force-reinstall "
+               "--no-deps durable-rules==2.0.28")
+
+
+def require_durable() -> None:
+    """Raise :class:`EngineUnavailableError` (Dutch, with the fix) when durable_rules did not import."""
+    if _durable is None:
+        raise EngineUnavailableError(f"de rekenkern durable_rules laadt niet ({DURABLE_MISSING}); installeer hem "
+                                     f"opnieuw met: {DURABLE_FIX}")
+
+
 def build_error(compiled: CompiledFramework) -> str:
     """Why durable_rules refuses to build a compiled framework (empty when it builds).
 
     The compiler keeps every part within the limits durable is known to have
     (:mod:`wiebetaalt.network`); loading asks here as well, so that a file that loads also decides.
+    Without durable there is nothing to ask (an :class:`Engine` then says why it cannot decide).
     """
+    if _durable is None:
+        return ""
     for ruleset in compiled.part_rulesets():
         try:
             handle = _durable.create_ruleset(f"wiebetaalt_check_{next(_names)}", json.dumps(_capped(ruleset)))
@@ -106,6 +129,7 @@ class Engine:
     """
 
     def __init__(self, framework: Framework, *, postcodes: PostcodeTable | None = None) -> None:
+        require_durable()
         self.framework = framework
         self.postcodes = postcodes if postcodes is not None else bundled_postcodes()
         self._compiled: CompiledFramework = compile_framework(framework)

@@ -82,3 +82,11 @@ def _case_error(problems: list[CaseProblem], source: str) -> CaseError:
 
 class EvaluationError(WiebetaaltError):
     """The engine failed while deciding a valid case (a bug or an engine fault, never a grey zone)."""
+
+
+class EngineUnavailableError(WiebetaaltError, ImportError):
+    """The rule engine's C module (durable_rules) cannot be imported; the message says how to fix it.
+
+    Importing wiebetaalt works without it (loading, checking the structure of rule files, schemas);
+    deciding needs it, and raises this error with the reason and the install command.
+    """
