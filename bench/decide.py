@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from wiebetaalt import Engine, Escalation, EscalationReason, load_framework
-from wiebetaalt.case import CASE_FIELDS, Case
-from wiebetaalt.model import All, AnyOf, Atom, Condition, Framework, Not
-from wiebetaalt.outcome import Resolver, Truth
+from wiebetaalt.model.case import CASE_FIELDS, Case
+from wiebetaalt.model.framework import All, AnyOf, Atom, Condition, Framework, Not
+from wiebetaalt.decision.outcome import Resolver, Truth
 
 Tri = Callable[[Case], "bool | None"]
 MUNICIPALITIES = ["Schiedam", "Vlaardingen", "Maassluis", "Rotterdam", "Delft"]

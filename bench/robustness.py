@@ -50,10 +50,10 @@ from typing import Any
 import yaml
 
 from wiebetaalt import Case, CaseError, Engine, EvaluationError, FrameworkError, Problem, check_framework, parse_case
-from wiebetaalt.case import CASE_FIELDS
-from wiebetaalt.loader import load_framework
-from wiebetaalt.model import OPERATORS, Framework
-from wiebetaalt.outcome import Decision, Escalation
+from wiebetaalt.model.case import CASE_FIELDS
+from wiebetaalt.load.loader import load_framework
+from wiebetaalt.model.framework import OPERATORS, Framework
+from wiebetaalt.decision.outcome import Decision, Escalation
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "rules" / "landelijk.yaml"
@@ -358,7 +358,7 @@ _data_cache: dict[Path, Any] = {}
 
 def base_data(path: Path) -> Any:
     if path not in _data_cache:
-        from wiebetaalt._yaml import read_yaml
+        from wiebetaalt.load.yaml import read_yaml
 
         _data_cache[path] = read_yaml(path.read_text(encoding="utf-8")).data
     return copy.deepcopy(_data_cache[path])

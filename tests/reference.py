@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wiebetaalt.case import Case, field_value
-from wiebetaalt.model import All, AnyOf, Atom, Condition, Framework, Not
-from wiebetaalt.outcome import Truth
+from wiebetaalt.model.case import Case, field_value
+from wiebetaalt.model.framework import All, AnyOf, Atom, Condition, Framework, Not
+from wiebetaalt.decision.outcome import Truth
 
 
 def evaluate(condition: Condition, case: Case) -> bool | None:

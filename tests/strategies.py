@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from wiebetaalt.case import CASE_FIELDS
+from wiebetaalt.model.case import CASE_FIELDS
 
 MUNICIPALITIES = ["Schiedam", "Vlaardingen", "Maassluis", "Rotterdam", "Delft"]
 POSTCODES = ["3132AB", "3111 XY", "3141CD", "9999ZZ", "2611AA"]

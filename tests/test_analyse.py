@@ -15,9 +15,9 @@ import pytest
 
 from conftest import ROOT
 from wiebetaalt import Analysis, Engine, Escalation, Framework, load_framework
-from wiebetaalt.analyse import Kind, _Explorer, analyse, format_analysis
-from wiebetaalt.cli import main
-from wiebetaalt.outcome import Outcome
+from wiebetaalt.analysis.analyse import Kind, _Explorer, analyse, format_analysis
+from wiebetaalt.cli.main import main
+from wiebetaalt.decision.outcome import Outcome
 
 # A small framework with one of everything the map reports:
 # - a gap: logopedie, which no rule names;
@@ -346,7 +346,7 @@ def test_the_command_takes_folders(tmp_path: Path):
 
 
 def test_an_overlays_coverage_counts_the_examples_of_the_frameworks_it_extends():
-    from wiebetaalt.loader import inherited_examples
+    from wiebetaalt.load.loader import inherited_examples
 
     region = ROOT / "rules" / "regio" / "heuvelland.yaml"
     own, national = load_framework(region).examples, load_framework(ROOT / "rules" / "landelijk.yaml").examples

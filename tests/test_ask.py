@@ -11,11 +11,11 @@ import pytest
 
 from conftest import RULES
 from wiebetaalt import CaseError, Decision, Engine, Escalation, EscalationReason, load_framework
-from wiebetaalt.ask import ANY_TEXT, Question, ask, question, with_fact
-from wiebetaalt.case import parse_case
-from wiebetaalt.cli import main
-from wiebetaalt.loader import check_framework
-from wiebetaalt.space import field_space
+from wiebetaalt.decision.settle import ANY_TEXT, Question, ask, question, with_fact
+from wiebetaalt.model.case import parse_case
+from wiebetaalt.cli.main import main
+from wiebetaalt.load.loader import check_framework
+from wiebetaalt.model.space import field_space
 
 OPEN_ACCESS = {"peildatum": "2025-03-01", "hulpvraag": {"soort": "jeugdhulp"},
                "kind": {"brp_gemeente": "Delft", "verblijf": False, "geheim_adres": False, "wlz_indicatie": False}}
@@ -146,7 +146,7 @@ def test_a_typed_answer_that_means_nothing_is_refused_in_dutch(path, typed):
 
 
 def test_every_case_field_has_a_question():
-    from wiebetaalt.case import CASE_FIELDS
+    from wiebetaalt.model.case import CASE_FIELDS
 
     for path in CASE_FIELDS:
         if path != "peildatum":

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from decide import random_case  # noqa: E402  (the benchmark's own generator)
 from wiebetaalt import CaseError, Decision, Engine, Escalation, load_framework
 from wiebetaalt.errors import CaseProblem
-from wiebetaalt.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, Summary, decide_batch, output_columns, record, run_batch
-from wiebetaalt.case import CASE_FIELDS
-from wiebetaalt.cli import main
+from wiebetaalt.batch.batch import INPUT_COLUMNS, OUTPUT_COLUMNS, Summary, decide_batch, output_columns, record, run_batch
+from wiebetaalt.model.case import CASE_FIELDS
+from wiebetaalt.cli.main import main
 from wiebetaalt.testing import cases as framework_cases
 
 WATERWEG = RULES / "regio" / "waterweg.yaml"
@@ -115,7 +115,7 @@ def test_settling_in_a_batch_gives_what_decide_gives():
 
 
 def test_a_regional_framework_by_path_and_a_postcode_table_reach_the_workers(tmp_path: Path):
-    from wiebetaalt.postcode import PostcodeTable
+    from wiebetaalt.load.postcodes import PostcodeTable
 
     table = PostcodeTable({"9999ZZ": "Maassluis"})
     case = {"peildatum": "2025-03-01", "kind": {"postcode": "9999 ZZ", "verblijf": False, "geheim_adres": False,
@@ -345,7 +345,7 @@ class Terminal(io.StringIO):
 def test_a_progress_bar_on_a_terminal_and_none_otherwise(tmp_path: Path, monkeypatch):
     source = write_csv(tmp_path / "cases.csv", HEADER, [good(str(n)) for n in range(60)])
     clock = itertools.count(0, 0.5)
-    monkeypatch.setattr("wiebetaalt.cli.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("wiebetaalt.cli.main.time.monotonic", lambda: next(clock))
     err = Terminal()
     assert main(["batch", str(source), "-o", str(tmp_path / "o.csv"), "--chunk-size", "10", "--jobs", "1"],
                 stdout=io.StringIO(), stderr=err) == 0
@@ -396,7 +396,7 @@ def test_every_case_field_is_a_column():
 
 
 def test_rows_are_found_across_quoted_line_breaks_and_an_open_quote_ends_its_row(tmp_path: Path):
-    from wiebetaalt.batch import read_chunks, read_rows
+    from wiebetaalt.batch.batch import read_chunks, read_rows
 
     data = (b'peildatum,school.gemeente\n2025-03-01,"Den\nHaag"\n\n,,\n2025-03-01,"open\n'
             + b"2025-03-01,x\n" * 150 + b'2025-03-01,"open\n' + b"lone\n" * 150)
@@ -468,7 +468,7 @@ CELLS = st.one_of(
 @settings(max_examples=400)
 @given(data=st.data(), delimiter=st.sampled_from([",", ";", "\t"]))
 def test_the_plain_row_path_reads_what_the_general_path_reads(data, delimiter):
-    from wiebetaalt.batch import _RowFormat
+    from wiebetaalt.batch.batch import _RowFormat
 
     columns = data.draw(st.lists(st.sampled_from(INPUT_COLUMNS), min_size=1, max_size=12, unique=True))
     rows = _RowFormat("csv", tuple(columns), delimiter)
@@ -483,7 +483,7 @@ def test_the_plain_row_path_reads_what_the_general_path_reads(data, delimiter):
 
 
 def test_the_rows_of_a_generated_caseload_take_the_plain_path():
-    from wiebetaalt.batch import read_rows
+    from wiebetaalt.batch.batch import read_rows
 
     text = io.StringIO()
     writer = csv.writer(text)
@@ -504,7 +504,7 @@ def test_the_rows_of_a_generated_caseload_take_the_plain_path():
                            min_size=1, max_size=8),
        delimiter=st.sampled_from([",", ";", "\t"]), explain=st.booleans())
 def test_output_rows_are_what_the_csv_module_writes(engine, references, delimiter, explain):
-    from wiebetaalt.batch import _csv_row, _Writer
+    from wiebetaalt.batch.batch import _csv_row, _Writer
 
     results: list[Any] = [
         engine.decide({"peildatum": "2025-03-01", "kind": {"leeftijd": 5, "brp_gemeente": "Schiedam"},

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, RULES
 from wiebetaalt import CaseError, Decision, Escalation
-from wiebetaalt.batch import read_rows, run_batch
-from wiebetaalt.cli import main
+from wiebetaalt.batch.batch import read_rows, run_batch
+from wiebetaalt.cli.main import main
 from wiebetaalt.errors import CaseProblem
-from wiebetaalt.outcome import Share
+from wiebetaalt.decision.outcome import Share
 
 HEADER = ["id", "peildatum", "kind.brp_gemeente", "kind.verblijf", "kind.geheim_adres", "kind.wlz_indicatie",
           "kind.leeftijd", "school.gemeente", "hulpvraag.soort", "hulpvraag.toegang", "bedrag"]
@@ -240,7 +240,7 @@ def test_an_entity_and_explanation_from_case_text_are_neutralised(tmp_path: Path
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_every_column_that_can_carry_case_text_is_neutralised_on_both_write_paths(engine, start, delimiter):
-    from wiebetaalt.batch import _Writer
+    from wiebetaalt.batch.batch import _Writer
 
     child = {"brp_gemeente": "Schiedam", "verblijf": False, "geheim_adres": False, "wlz_indicatie": False,
              "leeftijd": 9}
@@ -377,7 +377,7 @@ def test_every_line_is_in_exactly_one_row_and_a_whole_row_is_never_swallowed(lin
 
 
 def test_a_row_beyond_the_size_bound_is_one_invalid_row(national):
-    from wiebetaalt.batch import _MAX_ROW_BYTES
+    from wiebetaalt.batch.batch import _MAX_ROW_BYTES
 
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows([HEADER, good("A"), good("x" * (_MAX_ROW_BYTES + 10)), good("C")])
@@ -585,7 +585,7 @@ def test_an_endless_answer_to_ask_does_not_fill_memory():
 
 
 def test_bounded_reading_of_batch_input_keeps_the_rows_after_a_long_line(tmp_path: Path):
-    from wiebetaalt.batch import _MAX_ROW_BYTES
+    from wiebetaalt.batch.batch import _MAX_ROW_BYTES
 
     source = tmp_path / "c.jsonl"
     source.write_bytes(b"{" + b" " * (_MAX_ROW_BYTES * 2) + b"}\n" + json.dumps(GOOD_JSON).encode() + b"\n")

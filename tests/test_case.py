@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from wiebetaalt import CaseError, parse_case
-from wiebetaalt.case import CASE_FIELDS
+from wiebetaalt.model.case import CASE_FIELDS
 
 
 def test_a_minimal_case_leaves_every_fact_unknown():
@@ -166,7 +166,7 @@ def test_the_kind_of_stay_gives_verblijf_unless_respite_is_incidental(engine):
 def test_replaced_gives_what_model_copy_gives():
     import pickle
 
-    from wiebetaalt.case import replaced
+    from wiebetaalt.model.case import replaced
 
     case = parse_case({"peildatum": "2025-03-01", "kind": {"leeftijd": 9, "postcode": "3111 xy"}})
     for changes in ({}, {"brp_woonadres": True}, {"brp_gemeente": "Delft", "verblijf": False}):

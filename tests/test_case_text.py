@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from wiebetaalt import CaseError, Decision, Engine, load_framework, parse_case
-from wiebetaalt.case import CASE_FIELDS, MUNICIPALITY_FIELDS, SWV_FIELDS, KnownNames, find_invisible
-from wiebetaalt.engine import known_names
-from wiebetaalt.postcode import PostcodeTable
+from wiebetaalt.model.case import CASE_FIELDS, MUNICIPALITY_FIELDS, SWV_FIELDS, KnownNames, find_invisible
+from wiebetaalt.engine.engine import known_names
+from wiebetaalt.load.postcodes import PostcodeTable
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_FIELDS = [path for path, ftype in CASE_FIELDS.items() if ftype.kind == "str" and path != "kind.postcode"]

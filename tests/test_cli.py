@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from conftest import ROOT, RULES
-from wiebetaalt.cli import main
+from wiebetaalt.cli.main import main
 
 EXAMPLE = ROOT / "examples" / "schiedam-vlaardingen.yaml"
 
@@ -53,7 +53,7 @@ def test_check_a_path_that_does_not_exist_is_a_usage_error_and_the_others_are_st
 
 def test_decide_reports_an_engine_failure_as_exit_2_not_a_traceback(tmp_path: Path, monkeypatch):
     from wiebetaalt import EvaluationError
-    from wiebetaalt.engine import Engine
+    from wiebetaalt.engine.engine import Engine
 
     def fail(self, case):
         raise EvaluationError("durable_rules failed: test")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, RULES
-from wiebetaalt.cli import main
+from wiebetaalt.cli.main import main
 
 EXAMPLE = ROOT / "examples" / "schiedam-vlaardingen.yaml"
 
@@ -120,7 +120,7 @@ def test_a_postcode_table_that_cannot_be_used_is_a_json_error_for_test(tmp_path:
 
 # A durable-rules built without the define (README) fails to import on Python 3.13; here the
 # import is made to fail the same way, in a fresh interpreter, before wiebetaalt is imported.
-_WITHOUT_DURABLE = ("import sys; sys.modules['durable_rules_engine'] = None; from wiebetaalt.cli import main; "
+_WITHOUT_DURABLE = ("import sys; sys.modules['durable_rules_engine'] = None; from wiebetaalt.cli.main import main; "
                     "sys.exit(main(sys.argv[1:]))")
 
 

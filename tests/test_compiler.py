@@ -10,11 +10,11 @@ from hypothesis import given, settings, strategies as st
 from reference import truth as reference_truth
 from strategies import _value, raw_cases
 from wiebetaalt import Engine, FrameworkError
-from wiebetaalt.case import CASE_FIELDS, parse_case
-from wiebetaalt.compiler import (
+from wiebetaalt.model.case import CASE_FIELDS, parse_case
+from wiebetaalt.engine.compiler import (
     CATCH_ALL, FIELD_KEYS, MAX_CONNECTIVES, MAX_PARTS, PEILDATUM_KEY, _connectives, case_fact, compile_framework,
 )
-from wiebetaalt.model import Atom, Framework, Not
+from wiebetaalt.model.framework import Atom, Framework, Not
 
 
 def test_compiling_twice_gives_the_same_json(national):
@@ -41,7 +41,7 @@ def test_a_rule_in_force_from_a_date_compiles_that_date_as_a_day_number(national
 
 
 def test_negation_is_pushed_down_and_unknown_is_field_absence():
-    from wiebetaalt.compiler import false_pattern, true_pattern, unknown_pattern
+    from wiebetaalt.engine.compiler import false_pattern, true_pattern, unknown_pattern
 
     atom = Atom.model_validate({"field": "kind.leeftijd", "lt": 7})
     key = FIELD_KEYS["kind.leeftijd"]

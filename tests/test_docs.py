@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from wiebetaalt.cli import _parser
+from wiebetaalt.cli.main import _parser
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

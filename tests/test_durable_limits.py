@@ -3,7 +3,7 @@
 durable walks its network on a stack of 64 nodes; a case that opens more rules at once (a region's
 rule per school, all open while the school is unknown) made it answer error 303, and deleting the
 session afterwards killed the process. The compiler now splits a framework into parts that stay
-within every limit durable is known to have (wiebetaalt.network), and the engine never touches
+within every limit durable is known to have (wiebetaalt.engine.network), and the engine never touches
 durable's state after a failed call.
 """
 
@@ -25,9 +25,9 @@ from conftest import ROOT, RULES
 from reference import truth as reference_truth
 from strategies import raw_cases
 from wiebetaalt import Decision, Engine, EvaluationError, Framework, check_framework, load_framework, parse_case
-from wiebetaalt._yaml import read_yaml
-from wiebetaalt.compiler import CATCH_ALL, IS_CASE, case_fact, compile_framework
-from wiebetaalt.network import STACK_LIMIT, AlphaNetwork
+from wiebetaalt.load.yaml import read_yaml
+from wiebetaalt.engine.compiler import CATCH_ALL, IS_CASE, case_fact, compile_framework
+from wiebetaalt.engine.network import STACK_LIMIT, AlphaNetwork
 
 BASIS = read_yaml((ROOT / "docs" / "voorbeeld" / "basis.yaml").read_text(encoding="utf-8")).data
 SCHOOL_TOWNS = [f"G{i}" for i in range(40)]
@@ -210,9 +210,10 @@ def test_three_hundred_rules_on_one_test_build_in_parts_and_each_decides():
 
 
 def test_a_framework_durable_still_refuses_is_a_located_engine_limit(monkeypatch: pytest.MonkeyPatch):
-    from wiebetaalt import engine as engine_module
+    from wiebetaalt.load import loader
 
-    monkeypatch.setattr(engine_module, "build_error", lambda compiled: "Could not create ruleset, error code: 999")
+    # the loader asks durable whether it builds the compiled framework
+    monkeypatch.setattr(loader, "build_error", lambda compiled: "Could not create ruleset, error code: 999")
     [problem] = check_framework(ROOT / "docs" / "voorbeeld" / "basis.yaml")
     assert (problem.code, problem.line, problem.path) == ("engine-limit", 18, ("rules",))
     assert "error code: 999" in problem.message
@@ -255,10 +256,10 @@ class Failing:
 
 def test_a_failed_durable_call_abandons_its_ruleset_untouched_and_the_engine_goes_on(
         national: Framework, monkeypatch: pytest.MonkeyPatch):
-    from wiebetaalt import engine as engine_module
+    from wiebetaalt.engine import durable as durable_module
 
     stand_in = Failing()
-    monkeypatch.setattr(engine_module, "_durable", stand_in)
+    monkeypatch.setattr(durable_module, "_durable", stand_in)
     case = {"peildatum": "2025-03-01", "kind": {"brp_gemeente": "Vlaardingen", "wlz_indicatie": False,
             "verblijf": False, "geheim_adres": False}, "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}}
     engine = Engine(national)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from strategies import raw_cases
 from wiebetaalt import CaseError, Decision, Engine, Escalation, EvaluationError
-from wiebetaalt.postcode import PostcodeTable
+from wiebetaalt.load.postcodes import PostcodeTable
 
 SCHIEDAM = {
     "peildatum": "2025-03-01",
@@ -107,7 +107,7 @@ def test_many_engines_on_one_framework_do_not_interfere(national, raw):
 
 def test_a_fresh_engine_never_matches_durables_own_session_object():
     """Regression: durable matched its session object like a case, so 'field absent' rules fired."""
-    from wiebetaalt.model import Framework
+    from wiebetaalt.model.framework import Framework
 
     fw = Framework.model_validate({
         "schema_version": 1, "framework": "t", "title": "t", "version": "1", "precedence": ["jeugdwet"],
@@ -122,7 +122,7 @@ def test_a_fresh_engine_never_matches_durables_own_session_object():
 
 
 def test_no_party_source_in_force_is_no_rule_not_an_empty_missing_facts():
-    from wiebetaalt.model import Framework
+    from wiebetaalt.model.framework import Framework
 
     fw = Framework.model_validate({
         "schema_version": 1, "framework": "t", "title": "t", "version": "1", "precedence": ["jeugdwet"],
@@ -139,8 +139,8 @@ def test_no_party_source_in_force_is_no_rule_not_an_empty_missing_facts():
 
 
 def test_a_chunk_that_durable_reports_incompletely_is_an_error_and_the_engine_goes_on(national, monkeypatch):
-    from wiebetaalt import engine as engine_module
-    from wiebetaalt.compiler import CATCH_ALL
+    from wiebetaalt.engine import durable as durable_module
+    from wiebetaalt.engine.compiler import CATCH_ALL
 
     class Forgetful:
         """durable_rules, except that the catch-all's action leaves out the last case."""
@@ -163,7 +163,7 @@ def test_a_chunk_that_durable_reports_incompletely_is_an_error_and_the_engine_go
 
     cases = [SCHIEDAM, {**SCHIEDAM, "school": {"gemeente": "Delft"}}]
     with Engine(national) as engine:
-        monkeypatch.setattr(engine_module, "_durable", Forgetful())
+        monkeypatch.setattr(durable_module, "_durable", Forgetful())
         with pytest.raises(EvaluationError, match="1 of 2 cases"):
             list(engine.decide_many(cases, settle=False))
         monkeypatch.undo()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 
 from wiebetaalt import CaseError, CaseProblem, EvaluationError, Framework, FrameworkError, Problem
-from wiebetaalt.batch import decide_batch
+from wiebetaalt.batch.batch import decide_batch
 
 
 def test_a_case_error_pickles_with_its_problems_and_source():

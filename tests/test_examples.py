@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from wiebetaalt import Engine, ExampleResult, check_example, load_framework, run_examples
-from wiebetaalt.cli import main
-from wiebetaalt.examples import share_text
-from wiebetaalt.model import Expectation, parse_share
+from wiebetaalt.cli.main import main
+from wiebetaalt.testing.examples import share_text
+from wiebetaalt.model.framework import Expectation, parse_share
 
 BASIS = ROOT / "docs" / "voorbeeld" / "basis.yaml"
 REGIO = ROOT / "docs" / "voorbeeld" / "regio.yaml"

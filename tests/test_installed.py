@@ -13,15 +13,14 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 
 from conftest import ROOT, RULES
 from wiebetaalt import Decision, Engine, check_framework, load_framework
-from wiebetaalt._yaml import read_yaml
-from wiebetaalt.bundled import bundled_frameworks, bundled_path
-from wiebetaalt.case import case_json_schema
-from wiebetaalt.cli import main
+from wiebetaalt.load.yaml import read_yaml
+from wiebetaalt.load.bundled import bundled_frameworks, bundled_path
+from wiebetaalt.model.case import case_json_schema
+from wiebetaalt.cli.main import main
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -132,7 +131,7 @@ def test_the_built_wheel_decides_with_its_own_frameworks_outside_the_repository(
     folder = tmp_path / "ergens"
     folder.mkdir()
     (folder / "casus.yaml").write_bytes((ROOT / "examples" / "collectief-waterweg.yaml").read_bytes())
-    code = ("import sys, wiebetaalt, wiebetaalt.cli as c; assert 'site-packages' in wiebetaalt.__file__, wiebetaalt.__file__;"
+    code = ("import sys, wiebetaalt, wiebetaalt.cli.main as c; assert 'site-packages' in wiebetaalt.__file__, wiebetaalt.__file__;"
             "sys.exit(c.main(['decide', 'casus.yaml', '--framework', 'waterweg', '--json']))")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run([str(target / "bin" / "python"), "-c", code], cwd=folder, capture_output=True, text=True,

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT, RULES
 from wiebetaalt.errors import FrameworkError, Problem
-from wiebetaalt.loader import check_framework, load_framework, rule_files
+from wiebetaalt.load.loader import check_framework, load_framework, rule_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invalid"
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from wiebetaalt import Decision, Escalation, EscalationReason
-from wiebetaalt.case import parse_case
-from wiebetaalt.model import Framework
-from wiebetaalt.outcome import Truth, resolve
+from wiebetaalt.model.case import parse_case
+from wiebetaalt.model.framework import Framework
+from wiebetaalt.decision.outcome import Truth, resolve
 
 BASIS = [{"citation": "Testwet art. 1", "url": "https://example.org/wet"}]
 
@@ -204,7 +204,7 @@ def test_true_and_false_placeholders_read_ja_and_nee():
 
 
 def test_the_resolver_caches_stay_bounded_whatever_the_caseload():
-    from wiebetaalt.outcome import CACHE_BOUND, _remember
+    from wiebetaalt.decision.outcome import CACHE_BOUND, _remember
 
     cache = {n: n for n in range(CACHE_BOUND)}
     assert _remember(cache, "new", 1) == 1
@@ -229,7 +229,7 @@ def test_a_grey_rule_without_a_funder_is_no_candidate_but_stays_in_the_rules_and
 
 
 def test_a_case_before_2015_prints_no_empty_candidate(engine):
-    from wiebetaalt.cli import format_outcome
+    from wiebetaalt.cli.main import format_outcome
 
     outcome = engine.decide({"peildatum": "2014-03-01", "hulpvraag": {"soort": "jeugdhulp"}})
     assert isinstance(outcome, Escalation) and outcome.rules == ("voor-2015-buiten-dit-kader",)

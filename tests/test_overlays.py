@@ -9,8 +9,8 @@ import pytest
 
 from test_loader import SKELETON
 from wiebetaalt import Decision, Engine, Escalation, EscalationReason, load_framework
-from wiebetaalt.loader import check_framework
-from wiebetaalt.outcome import format_share
+from wiebetaalt.load.loader import check_framework
+from wiebetaalt.decision.outcome import format_share
 
 OVERLAY = """\
 schema_version: 1
@@ -265,7 +265,7 @@ def test_the_national_framework_alone_still_lets_a_higher_stelsel_win(national):
 
 
 def test_analyse_shows_the_unannounced_overturn_as_a_conflict(with_national: Path):
-    from wiebetaalt.analyse import analyse
+    from wiebetaalt.analysis.analyse import analyse
 
     path = write(with_national, "omweg.yaml", HIGHER_STELSEL.replace("OVERRIDES\n", ""))
     report = analyse(load_framework(path))

@@ -45,7 +45,7 @@ def test_hypothesis_is_an_extra_and_the_test_extra_includes_it():
 
 def test_the_package_its_command_line_and_its_pytest_plugin_work_without_hypothesis():
     done = _without_hypothesis(
-        "import wiebetaalt, wiebetaalt.cli, wiebetaalt.pytest_plugin\n"
+        "import wiebetaalt, wiebetaalt.cli.main, wiebetaalt.testing.pytest_plugin\n"
         "from wiebetaalt import Decision, Engine, load_framework\n"
         "with Engine(load_framework('rules/landelijk.yaml')) as engine:\n"
         "    outcome = engine.decide({'peildatum': '2025-03-01', 'hulpvraag': {'soort': 'basisondersteuning'}})\n"
@@ -56,8 +56,9 @@ def test_the_package_its_command_line_and_its_pytest_plugin_work_without_hypothe
 
 def test_the_test_kit_without_hypothesis_says_how_to_install_it():
     done = _without_hypothesis(
+        "import wiebetaalt.testing  # the package itself: the pytest plugin lives in it\n"
         "try:\n"
-        "    import wiebetaalt.testing\n"
+        "    from wiebetaalt.testing import cases\n"
         "except ImportError as error:\n"
         "    print(type(error).__name__, error.name, error, sep='|')\n")
     assert done.returncode == 0, done.stderr

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from wiebetaalt.postcode import PostcodeTable, PostcodeTableError, bundled_postcodes
+from wiebetaalt.load.postcodes import PostcodeTable, PostcodeTableError, bundled_postcodes
 
 
 def test_lookup_tries_the_full_postcode_then_its_area():

@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 from conftest import RULES
 from reference import truth as reference_truth
 from wiebetaalt import load_framework
-from wiebetaalt.outcome import resolve
+from wiebetaalt.decision.outcome import resolve
 from wiebetaalt.testing import (
     INDIVIDUAL_YOUTH_CARE,
     assert_cites_legal_basis,

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-import wiebetaalt.engine as engine_module
+import wiebetaalt.engine.engine as engine_module
 
 pytest_plugins = ["pytester"]
 
@@ -181,8 +181,8 @@ def test_one_engine_per_file_serves_its_examples_and_is_closed_at_the_end(
 
 def test_importing_the_plugin_loads_neither_the_engine_nor_the_rule_model():
     # pytest imports the plugin in every project with wiebetaalt installed, rule files or not
-    code = ("import sys, wiebetaalt.pytest_plugin; "
-            "print(sorted({'durable_rules_engine', 'wiebetaalt.engine', 'wiebetaalt.loader', 'wiebetaalt.model', "
+    code = ("import sys, wiebetaalt.testing.pytest_plugin; "
+            "print(sorted({'durable_rules_engine', 'wiebetaalt.engine.engine', 'wiebetaalt.load.loader', 'wiebetaalt.model.framework', "
             "'pydantic', 'yaml', 'hypothesis'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
@@ -194,8 +194,8 @@ def test_a_session_without_rule_files_loads_no_engine(project: pytest.Pytester):
         import sys
 
         def test_plain():
-            assert 'wiebetaalt.pytest_plugin' in sys.modules
-            assert 'durable_rules_engine' not in sys.modules and 'wiebetaalt.engine' not in sys.modules
+            assert 'wiebetaalt.testing.pytest_plugin' in sys.modules
+            assert 'durable_rules_engine' not in sys.modules and 'wiebetaalt.engine.engine' not in sys.modules
     """)
     result = project.runpytest_subprocess()
     result.assert_outcomes(passed=1)

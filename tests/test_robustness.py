@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, RULES
 from wiebetaalt import (CaseError, Engine, EvaluationError, Framework, FrameworkError, check_framework,
                         load_framework, parse_case)
-from wiebetaalt._yaml import MAX_CHARS, MAX_DEPTH, MAX_NODES, read_yaml
+from wiebetaalt.load.yaml import MAX_CHARS, MAX_DEPTH, MAX_NODES, read_yaml
 
 # the worker processes of the watcher import the script by name, so its folder goes on the path
 sys.path.insert(0, str(ROOT / "bench"))
@@ -115,7 +115,7 @@ def test_a_file_longer_than_the_limit_is_refused_before_it_is_parsed(tmp_path):
 def test_a_long_run_of_values_stops_at_the_node_limit_while_it_is_read(monkeypatch: pytest.MonkeyPatch):
     # reading MAX_NODES values takes seconds, so the limit is lowered; what counts is where it stops
     assert len("a: [" + "1," * (MAX_NODES + 10) + "1]") < MAX_CHARS
-    monkeypatch.setattr("wiebetaalt._yaml.MAX_NODES", 1000)
+    monkeypatch.setattr("wiebetaalt.load.yaml.MAX_NODES", 1000)
     document = read_yaml("a: [" + "1," * 5000 + "1]")
     assert [(issue.code, issue.mark.line) for issue in document.issues] == [("yaml-too-large", 1)]
     assert document.issues[0].mark.column < 2 * 1000 + 10  # stopped while reading, not after

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import ROOT, RULES
 from wiebetaalt import Decision, Engine, check_example, load_framework
-from wiebetaalt._yaml import read_yaml
-from wiebetaalt.loader import rule_files
+from wiebetaalt.load.yaml import read_yaml
+from wiebetaalt.load.loader import rule_files
 
 FRAMEWORKS = {path: load_framework(path) for path in rule_files([RULES])}
 EXAMPLES = [

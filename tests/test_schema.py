@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 
-from wiebetaalt._yaml import read_yaml
-from wiebetaalt.loader import check_framework
-from wiebetaalt.model import LegalBasis, Text, framework_json_schema
+from wiebetaalt.load.yaml import read_yaml
+from wiebetaalt.load.loader import check_framework
+from wiebetaalt.model.framework import LegalBasis, Text, framework_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wiebetaalt._yaml import MAX_CHARS, MAX_NODES, Document, Mark, NotARegularFile, read_file, read_yaml, shown
+from wiebetaalt.load.yaml import MAX_CHARS, MAX_NODES, Document, Mark, NotARegularFile, read_file, read_yaml, shown
 
 
 def codes(document: Document) -> list[str]:

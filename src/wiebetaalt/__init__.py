@@ -16,17 +16,18 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from .analyse import Analysis
-    from .ask import Question, question
-    from .audit import Audit, Recheck, RecheckError, recheck
-    from .case import Case, parse_case
-    from .engine import Engine
+    from .analysis.analyse import Analysis
+    from .decision.settle import Question, question
+    from .analysis.recheck import Recheck, RecheckError, recheck
+    from .decision.audit import Audit
+    from .model.case import Case, parse_case
+    from .engine.engine import Engine
     from .errors import (CaseError, CaseProblem, EngineUnavailableError, EvaluationError, FrameworkError, Problem,
                          WiebetaaltError)
-    from .examples import ExampleResult, check_example, run_examples
-    from .loader import check_framework, load_framework
-    from .model import Framework
-    from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
+    from .testing.examples import ExampleResult, check_example, run_examples
+    from .load.loader import check_framework, load_framework
+    from .model.framework import Framework
+    from .decision.outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
 
 # The public names are imported when the first of them is used (PEP 562), not by `import
 # wiebetaalt` itself: importing a submodule runs this file first, and the pytest plugin, which
@@ -36,16 +37,17 @@ _HOMES = {
     "CaseError": "errors", "CaseProblem": "errors", "EngineUnavailableError": "errors", "EvaluationError": "errors",
     "FrameworkError": "errors",
     "Problem": "errors", "WiebetaaltError": "errors",
-    "Case": "case", "parse_case": "case",
-    "Framework": "model",
-    "Decision": "outcome", "Escalation": "outcome", "EscalationReason": "outcome", "FactAnswer": "outcome",
-    "Outcome": "outcome",
-    "Engine": "engine",
-    "check_framework": "loader", "load_framework": "loader",
-    "ExampleResult": "examples", "check_example": "examples", "run_examples": "examples",
-    "Question": "ask", "question": "ask",
-    "Audit": "audit", "Recheck": "audit", "RecheckError": "audit", "recheck": "audit",
-    "Analysis": "analyse",
+    "Case": "model.case", "parse_case": "model.case",
+    "Framework": "model.framework",
+    "Decision": "decision.outcome", "Escalation": "decision.outcome", "EscalationReason": "decision.outcome", "FactAnswer": "decision.outcome",
+    "Outcome": "decision.outcome",
+    "Engine": "engine.engine",
+    "check_framework": "load.loader", "load_framework": "load.loader",
+    "ExampleResult": "testing.examples", "check_example": "testing.examples", "run_examples": "testing.examples",
+    "Question": "decision.settle", "question": "decision.settle",
+    "Audit": "decision.audit", "Recheck": "analysis.recheck", "RecheckError": "analysis.recheck",
+    "recheck": "analysis.recheck",
+    "Analysis": "analysis.analyse",
 }
 
 if not _typing.TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error

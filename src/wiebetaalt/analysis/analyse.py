@@ -3,7 +3,7 @@
 The engine itself is the oracle. Starting from a case that holds only a peildatum (one for each
 period in which the same rules are in force), :func:`analyse` decides the case; when the outcome
 asks for missing facts, it fills in the first of them with one value of every class the framework
-tells apart (:mod:`wiebetaalt.space`) and decides again, like a DPLL solver branching on a
+tells apart (:mod:`wiebetaalt.model.space`) and decides again, like a DPLL solver branching on a
 variable. A case whose outcome is settled (a decision, or an escalation for another reason than
 missing facts) is a leaf: a *kind of case* the framework treats alike. Every leaf is a partial case
 that the engine decided, so it reproduces with ``wiebetaalt decide`` by construction; those partial
@@ -34,12 +34,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .case import CASE_FIELDS, Case, case_data, field_value
-from .engine import Engine
-from .errors import CaseError
-from .model import Example, Framework, Rule
-from .outcome import Decision, Escalation, EscalationReason, Outcome, Resolver, Truth, undetermined
-from .space import OTHER_TEXT, FieldSpace, atoms, date_points, field_space, framework_atoms
+from ..model.case import CASE_FIELDS, Case, case_data, field_value
+from ..engine.engine import Engine
+from ..errors import CaseError
+from ..model.framework import Example, Framework, Rule
+from ..decision.outcome import Decision, Escalation, EscalationReason, Outcome, Resolver, Truth, undetermined
+from ..model.space import OTHER_TEXT, FieldSpace, atoms, date_points, field_space, framework_atoms
 
 #: Decisions the exploration may take before it stops and samples instead.
 DEFAULT_BUDGET = 200_000
@@ -545,7 +545,7 @@ def analyse(framework: Framework, *, engine: Engine | None = None, budget: int =
     never fire, and what its examples cover.
 
     Args:
-        framework: a loaded framework (:func:`~wiebetaalt.loader.load_framework`); an overlay is
+        framework: a loaded framework (:func:`~wiebetaalt.load.loader.load_framework`); an overlay is
             analysed as the merged framework it loads as.
         engine: the engine to decide with, for this framework; by default a new one, closed afterwards.
         budget: the most decisions the exploration takes; beyond it the analysis is not complete
@@ -553,7 +553,7 @@ def analyse(framework: Framework, *, engine: Engine | None = None, budget: int =
         samples: how many random cases to decide when the budget is exceeded.
         examples: the examples whose coverage is reported; by default the framework's own. For an
             overlay, whose own examples cover only its own rules, pass those of the frameworks it
-            extends too (:func:`~wiebetaalt.loader.inherited_examples`).
+            extends too (:func:`~wiebetaalt.load.loader.inherited_examples`).
 
     Raises:
         ValueError: ``engine`` was built for another framework, or ``budget`` is not positive.

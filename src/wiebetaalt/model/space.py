@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .case import CASE_FIELDS
-from .model import All, AnyOf, Atom, Condition, Framework, Not
+from .framework import All, AnyOf, Atom, Condition, Framework, Not
 
 #: Text that no condition names: stands for every value outside the named constants.
 OTHER_TEXT = "Overig"

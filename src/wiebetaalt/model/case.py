@@ -23,7 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from .errors import CaseError, CaseProblem
+from ..errors import CaseError, CaseProblem
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -479,7 +479,7 @@ class KnownNames:
 
     Args:
         names: per dotted text field, its known spellings, the preferred first
-            (:func:`wiebetaalt.engine.known_names` gives them for a framework).
+            (:func:`wiebetaalt.engine.engine.known_names` gives them for a framework).
     """
 
     def __init__(self, names: Mapping[str, Iterable[str]]) -> None:

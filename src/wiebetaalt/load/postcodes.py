@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-from ._yaml import NotARegularFile, read_file, shown
-from .case import find_invisible
-from .errors import WiebetaaltError
+from .yaml import NotARegularFile, read_file, shown
+from ..model.case import find_invisible
+from ..errors import WiebetaaltError
 
 _POSTCODE_NAMES = ("postcode", "pc6", "pc4", "postcode6", "postcode4")
 _MUNICIPALITY_NAMES = ("gemeente", "gemeentenaam", "municipality")

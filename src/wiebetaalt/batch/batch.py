@@ -6,7 +6,7 @@ a row that is not a valid case gets an output row that names its row number and 
 every other row is still decided. See docs/batch.md.
 
 - :func:`decide_batch`: Python objects in, outcomes out, in input order, streaming, on worker
-  processes; :meth:`wiebetaalt.engine.Engine.decide_many` is the same on one core.
+  processes; :meth:`wiebetaalt.engine.engine.Engine.decide_many` is the same on one core.
 - :func:`run_batch`: a file in, a file out, with a :class:`Summary` (what ``wiebetaalt batch``
   runs). The workers parse the rows, decide them and write the output text themselves; the main
   process only finds where each row ends and moves bytes between the files and the workers.
@@ -35,14 +35,15 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, AnyStr, Literal, NamedTuple, Protocol, TypeVar
 
-from .audit import Auditor
-from .case import CASE_FIELDS, Case, parse_case
-from .engine import CHUNK_SIZE, Engine
-from .errors import CaseError, CaseProblem, EvaluationError, WiebetaaltError
-from .loader import load_framework
-from .model import Framework
-from .outcome import REASON_NAMES, Decision, Outcome, format_share
-from .postcode import PostcodeTable, bundled_postcodes
+from ..decision.audit import Auditor
+from ..model.case import CASE_FIELDS, Case, parse_case
+from ..engine.durable import CHUNK_SIZE
+from ..engine.engine import Engine
+from ..errors import CaseError, CaseProblem, EvaluationError, WiebetaaltError
+from ..load.loader import load_framework
+from ..model.framework import Framework
+from ..decision.outcome import REASON_NAMES, Decision, Outcome, format_share
+from ..load.postcodes import PostcodeTable, bundled_postcodes
 
 Format = Literal["csv", "jsonl"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl")
@@ -899,7 +900,7 @@ class Summary:
     invalid_fields: Counter[str] = dataclasses.field(default_factory=Counter)
     #: the first invalid rows, as "rij N (regel L): field: problem" lines
     invalid_rows: list[str] = dataclasses.field(default_factory=list)
-    #: the part of the audit record every outcome of the run shares (:meth:`wiebetaalt.audit.Auditor.header`)
+    #: the part of the audit record every outcome of the run shares (:meth:`wiebetaalt.decision.audit.Auditor.header`)
     audit: dict[str, Any] | None = None
 
     MAX_LISTED = 20

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .case import CASE_FIELDS, Case, FieldType
-from .errors import FrameworkError, Problem
-from .model import All, AnyOf, Atom, Condition, Framework, Not, Period
+from ..model.case import CASE_FIELDS, Case, FieldType
+from ..errors import FrameworkError, Problem
+from ..model.framework import All, AnyOf, Atom, Condition, Framework, Not, Period
 from .network import STACK_LIMIT, AlphaNetwork
 
 Pattern = dict[str, Any] | None  # None: can never match
@@ -191,7 +191,7 @@ class CompiledFramework:
     #: the short keys of the case fields some pattern reads; the others need not cross into durable
     keys: frozenset[str] = frozenset(FIELD_KEYS.values())
     #: the durable rule names of each part: durable builds every part as a ruleset of its own,
-    #: with :data:`CATCH_ALL`, and can walk it for every fact (:mod:`wiebetaalt.network`)
+    #: with :data:`CATCH_ALL`, and can walk it for every fact (:mod:`wiebetaalt.engine.network`)
     parts: tuple[tuple[str, ...], ...] = ()
 
     def part_rulesets(self) -> list[dict[str, Any]]:
@@ -344,7 +344,7 @@ def _partition(framework: Framework, ruleset: dict[str, Any], names: dict[str, t
 
     Rules that stay open together for one case (a region's rule per school, all open while the
     school is unknown) can need more of durable's walk than it has; crossing that limit crashes the
-    process (see :mod:`wiebetaalt.network`). Each part is matched on its own, so what fired is the
+    process (see :mod:`wiebetaalt.engine.network`). Each part is matched on its own, so what fired is the
     same as in one ruleset. Most frameworks fit in one part.
     """
     parts: list[list[str]] = []

@@ -1,12 +1,6 @@
-"""The engine: durable_rules does the matching; the only module that imports it.
-
-durable_rules 2.0.28 has sharp edges (see docs/engine.md): the Host starts timer threads that can
-swallow answers, the C code is not thread-safe, a fact no rule takes makes deleting its session
-crash the process, sessions leak unless deleted, and exceptions in actions vanish. So this module
-drives the C module ``durable_rules_engine`` directly: one ruleset per Engine, a catch-all rule so
-every fact is taken, one long-lived session whose fact is retracted after each case, a lock around
-every call, and no Python actions at all (the names of the fired rules are read from the action
-messages).
+"""The Engine: a case in, an outcome out. It derives facts (the postcode's municipality, the
+spelling of names), matches the case in durable_rules through :mod:`.durable`, and resolves the
+fired rules into one outcome (:mod:`wiebetaalt.decision.outcome`), settling missing facts on request.
 """
 
 from __future__ import annotations
@@ -14,30 +8,23 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-try:
-    import durable_rules_engine as _durable
-except ImportError as _missing:
-    # a durable-rules built without the define of the README imports with "undefined symbol:
-    # PyEval_CallObject" on Python 3.13; say so, with the fix, when an engine is needed
-    _durable = None
-    DURABLE_MISSING: str | None = str(_missing)
-else:
-    DURABLE_MISSING = None
-
-from .case import MUNICIPALITY_FIELDS, Case, KnownNames, parse_case, replaced
-from .compiler import CATCH_ALL, CompiledFramework, case_fact, compile_framework
-from .errors import CaseError, EngineUnavailableError, EvaluationError
-from .model import Framework, compared_texts
-from .ask import settle as settle_facts
-from .audit import Auditor
-from .outcome import Escalation, EscalationReason, Outcome, Resolver, Truth, with_changes
-from .postcode import PostcodeTable, bundled_postcodes
+from ..decision.audit import Auditor
+from ..decision.explain import derivations
+from ..decision.outcome import Escalation, EscalationReason, Outcome, Resolver, Truth, with_changes
+from ..decision.settle import settle as settle_facts
+from ..errors import CaseError, EvaluationError
+from ..load.postcodes import PostcodeTable, bundled_postcodes
+from ..model.case import MUNICIPALITY_FIELDS, Case, KnownNames, parse_case
+from ..model.framework import Framework, compared_texts
+from . import durable
+from .compiler import CompiledFramework, case_fact, compile_framework
+from .derive import derive
+from .durable import CHUNK_SIZE, require_durable
 
 try:  # orjson halves the cost of the JSON that crosses into durable; plain json works too
     import orjson
@@ -50,60 +37,7 @@ except ImportError:  # pragma: no cover - orjson is a declared dependency
         return json.dumps(value, separators=(",", ":"))
 
 
-_ASSERTED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 _STATES = ("true", "unknown", "false")
-_names = itertools.count()
-#: Cases matched in one pass through durable by :meth:`Engine.decide_many` (200 to 1000 measure
-#: about the same). Every rule gets it as ``cap``: durable then returns one action per rule and
-#: chunk carrying every matched fact, instead of one action per rule and fact.
-CHUNK_SIZE = 500
-# The id of each matched fact in an action message. A comma followed by an unescaped quote cannot
-# occur inside a JSON string, so this finds only the ids durable echoes, whatever the case text holds.
-_FACT_ID = re.compile(r',"id":(\d+)')
-
-
-#: how to rebuild durable-rules so that it imports (the README says why)
-DURABLE_FIX = ("CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject pip install --no-cache-dir --force-reinstall "
-               "--no-deps durable-rules==2.0.28")
-
-
-def require_durable() -> None:
-    """Raise :class:`EngineUnavailableError` (Dutch, with the fix) when durable_rules did not import."""
-    if _durable is None:
-        raise EngineUnavailableError(f"de rekenkern durable_rules laadt niet ({DURABLE_MISSING}); installeer hem "
-                                     f"opnieuw met: {DURABLE_FIX}")
-
-
-def build_error(compiled: CompiledFramework) -> str:
-    """Why durable_rules refuses to build a compiled framework (empty when it builds).
-
-    The compiler keeps every part within the limits durable is known to have
-    (:mod:`wiebetaalt.network`); loading asks here as well, so that a file that loads also decides.
-    Without durable there is nothing to ask (an :class:`Engine` then says why it cannot decide).
-    """
-    if _durable is None:
-        return ""
-    for ruleset in compiled.part_rulesets():
-        try:
-            handle = _durable.create_ruleset(f"wiebetaalt_check_{next(_names)}", json.dumps(_capped(ruleset)))
-        except Exception as error:
-            return str(error)
-        _durable.delete_ruleset(handle)
-    return ""
-
-
-def _capped(ruleset: dict[str, Any]) -> dict[str, Any]:
-    return {name: {**rule, "cap": CHUNK_SIZE} for name, rule in ruleset.items()}
-
-
-def _create(compiled: CompiledFramework, ruleset: dict[str, Any]) -> int:
-    # durable keeps the definition it is given; a fresh JSON text is its own copy
-    try:
-        return int(_durable.create_ruleset(f"wiebetaalt_{compiled.digest}_{next(_names)}",
-                                           json.dumps(_capped(ruleset))))
-    except Exception as error:
-        # the compiler keeps within durable's known limits; its own error type is no part of this API
-        raise EvaluationError(f"durable_rules cannot build this framework: {error}") from None
 
 
 def known_names(framework: Framework, postcodes: PostcodeTable | None = None) -> KnownNames:
@@ -119,13 +53,13 @@ class Engine:
     """Decides cases against one framework. Safe to share between threads.
 
     Args:
-        framework: a loaded :class:`~wiebetaalt.model.Framework`.
+        framework: a loaded :class:`~wiebetaalt.model.framework.Framework`.
         postcodes: the postcode→municipality table used when a case gives a postcode but no BRP
             municipality; by default the small sample shipped with the package.
 
     Raises:
         EvaluationError: durable_rules refuses the compiled framework: it crossed a limit of
-            durable that the compiler does not model yet (see :mod:`wiebetaalt.network`).
+            durable that the compiler does not model yet (see :mod:`wiebetaalt.engine.network`).
     """
 
     def __init__(self, framework: Framework, *, postcodes: PostcodeTable | None = None) -> None:
@@ -153,7 +87,7 @@ class Engine:
         self._handles: list[int] | None = []
         try:
             for ruleset in self._rulesets:
-                self._handles.append(_create(self._compiled, ruleset))
+                self._handles.append(durable.create(self._compiled, ruleset))
         except EvaluationError:
             self.close()
             raise
@@ -163,7 +97,7 @@ class Engine:
         with self._lock:
             handles, self._handles = self._handles, None
             for handle in handles or ():
-                _durable.delete_ruleset(handle)
+                durable.delete(handle)
 
     def __enter__(self) -> Engine:
         return self
@@ -174,13 +108,13 @@ class Engine:
     def __del__(self) -> None:
         for handle in getattr(self, "_handles", None) or ():
             try:
-                _durable.delete_ruleset(handle)
+                durable.delete(handle)
             except Exception:  # pragma: no cover - interpreter shutdown
                 pass
 
     @classmethod
     def from_path(cls, path: str | Path, **kwargs: Any) -> Engine:
-        from .loader import load_framework
+        from ..load.loader import load_framework
 
         return cls(load_framework(path), **kwargs)
 
@@ -195,55 +129,10 @@ class Engine:
     def _prepare(self, case: Case | Mapping[str, Any]) -> tuple[Case, str]:
         if not isinstance(case, Case):
             case = parse_case(case)
-        child = case.kind
-        updates: dict[str, Any] = {}
-        notes: list[str] = []
-        current = child.brp_gemeente
-        if current is None and child.postcode is not None:
-            current = self.postcodes.lookup(child.postcode)
-            if current is not None:
-                updates["brp_gemeente"] = current
-                notes.append(f"De BRP-gemeente {current} is afgeleid uit postcode {child.postcode}.")
-            else:
-                notes.append(f"Postcode {child.postcode} staat niet in de postcodetabel; de BRP-gemeente is onbekend.")
-        at_peildatum = current
-        moved_on = child.brp_inschrijfdatum
-        if moved_on is not None and case.peildatum < moved_on:
-            # a move counts from the day it is registered in the BRP: before that, the previous
-            # municipality is the BRP municipality (docs/case.md)
-            at_peildatum = child.vorige_brp_gemeente
-            updates["brp_gemeente"] = at_peildatum
-            where = f" in {current}" if current else ""
-            if at_peildatum is not None:
-                notes.append(
-                    f"De inschrijving op het nieuwe BRP-woonadres{where} gaat pas in op {moved_on}, na de peildatum; "
-                    f"op de peildatum is {at_peildatum} de BRP-gemeente."
-                )
-            else:
-                notes.append(
-                    f"De inschrijving op het nieuwe BRP-woonadres{where} gaat pas in op {moved_on}, na de peildatum; "
-                    "de BRP-gemeente op de peildatum (kind.vorige_brp_gemeente) is onbekend."
-                )
-        elif moved_on is not None and current is not None and child.vorige_brp_gemeente is not None:
-            notes.append(
-                f"De jeugdige is verhuisd van {child.vorige_brp_gemeente} naar {current}; vanaf de inschrijving in de "
-                f"BRP op {moved_on} is {current} de BRP-gemeente."
-            )
-        if child.brp_woonadres is None:
-            if child.briefadres:
-                # a briefadres is not a woonadres (docs/case.md)
-                updates["brp_woonadres"] = False
-            elif current is not None or at_peildatum is not None:
-                # brp_gemeente is documented as the municipality of the BRP woonadres
-                updates["brp_woonadres"] = True
-        if child.verblijf is None and child.soort_verblijf is not None:
-            # every kind of stay is verblijf, except respite that does not recur regularly
-            updates["verblijf"] = child.soort_verblijf != "logeren_incidenteel"
-        if updates:
-            case = replaced(case, {"kind": replaced(child, updates)})
+        case, notes = derive(case, self.postcodes)
         # rules compare text exactly: each name as the framework spells it, also one found
         # through the postcode table (docs/case.md)
-        return self._names.canonical(case), " ".join(notes)
+        return self._names.canonical(case), derivations(notes)
 
     def match(self, case: Case) -> Truth:
         """Run the case through durable: which rules and party sources hold, and which may hold."""
@@ -271,7 +160,7 @@ class Engine:
             text = _dumps(facts) if len(facts) > 1 else _dumps(facts[0])
             for part, handle in enumerate(self._handles):
                 try:
-                    self._match_part(handle, text, first, fired)
+                    durable.match(handle, text, first, fired)
                 except BaseException as error:
                     self._give_up(part)
                     if isinstance(error, EvaluationError):
@@ -280,31 +169,6 @@ class Engine:
                         raise EvaluationError(f"durable_rules failed: {error}") from error
                     raise
         return [self._truth(case, names) for case, names in zip(cases, fired)]
-
-    def _match_part(self, handle: int, text: str, first: int, fired: list[list[str]]) -> None:
-        """Assert the facts in one part, note the rules that fired for each, retract them."""
-        many = len(fired) > 1
-        code, state = (_durable.assert_facts if many else _durable.assert_fact)(handle, text)
-        if code != _ASSERTED:
-            raise EvaluationError(f"durable_rules refused the case (code {code})")
-        action = _durable.start_action_for_state(handle, state)
-        message = action[1] if action else None
-        taken = 0
-        while message:
-            name = message[2 : message.index('"', 2)]
-            if name == CATCH_ALL:  # it takes every case: count them rather than read each id
-                taken += message.count(',"id":')
-                message = _durable.complete_and_start_action(handle, state)
-                continue
-            for number in _FACT_ID.findall(message):
-                index = int(number) - first
-                if not 0 <= index < len(fired):
-                    raise EvaluationError(f"durable_rules reported a case it was not given (id {number})")
-                fired[index].append(name)
-            message = _durable.complete_and_start_action(handle, state)
-        if taken != len(fired):
-            raise EvaluationError(f"durable_rules reported {taken} of {len(fired)} cases; the answer is incomplete")
-        (_durable.retract_facts if many else _durable.retract_fact)(handle, text)
 
     def _give_up(self, part: int) -> None:
         """Replace a part's ruleset after durable failed in it, without touching the old one.
@@ -317,7 +181,7 @@ class Engine:
         assert self._handles is not None
         self.abandoned += 1
         try:
-            self._handles[part] = _create(self._compiled, self._rulesets[part])
+            self._handles[part] = durable.create(self._compiled, self._rulesets[part])
         except EvaluationError:
             self._handles = None  # cannot decide any more; nothing is deleted
             raise
@@ -339,11 +203,11 @@ class Engine:
         """Decide one case.
 
         A missing-facts escalation also names the smallest set of facts whose answers settle the
-        case and what each answer would lead to (:func:`wiebetaalt.ask.settle`); that decides the
+        case and what each answer would lead to (:func:`wiebetaalt.decision.settle.settle`); that decides the
         case again for every answer, so ``settle=False`` leaves it out where only the outcome counts.
 
         Returns:
-            a :class:`~wiebetaalt.outcome.Decision` or an :class:`~wiebetaalt.outcome.Escalation`.
+            a :class:`~wiebetaalt.decision.outcome.Decision` or an :class:`~wiebetaalt.decision.outcome.Escalation`.
 
         Raises:
             CaseError: the case is not valid (every bad field is named).
@@ -355,6 +219,9 @@ class Engine:
         prepared, note = self._prepare(given)
         return self._conclude(given, prepared, note, self.match(prepared), settle)
 
+    def _decide_unsettled(self, case: Case) -> Outcome:
+        return self.decide(case, settle=False)
+
     def _conclude(self, given: Case, prepared: Case, note: str, truth: Truth, settle: bool) -> Outcome:
         outcome = self._resolver.resolve(prepared, truth)
         audit = self.auditor.record(given, outcome, settle)
@@ -363,7 +230,7 @@ class Engine:
         else:
             outcome = with_changes(outcome, audit=audit)
         if settle and isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS:
-            facts, answers = settle_facts(self, prepared, outcome)
+            facts, answers = settle_facts(self._decide_unsettled, self.framework, prepared, outcome)
             outcome = dataclasses.replace(outcome, settling_facts=facts, answers=answers)
             if facts:
                 outcome = dataclasses.replace(

@@ -27,21 +27,21 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import IO, Any, NoReturn, TextIO, cast
 
-from ._yaml import read_yaml
-from .ask import ask
-from .audit import RecheckError, recheck, stored_framework
-from .analyse import DEFAULT_BUDGET, analyse, format_analysis
-from .bundled import NATIONAL, bundled_frameworks, is_name
-from .batch import FORMATS, BatchError, Format, Summary, default_jobs, guess_format, run_batch
-from .case import Case, case_json_schema, parse_case
-from .engine import CHUNK_SIZE
-from .engine import Engine, require_durable
-from .errors import CaseError, EngineUnavailableError, EvaluationError, FrameworkError, Problem
-from .examples import ExampleResult, format_example_result, run_examples
-from .loader import check_framework, inherited_examples, load_framework, rule_files
-from .model import Framework, framework_json_schema
-from .outcome import REASON_NAMES, Decision, Escalation, Outcome, format_share
-from .postcode import PostcodeTable, PostcodeTableError
+from ..load.yaml import read_yaml
+from ..decision.settle import ask
+from ..analysis.recheck import RecheckError, recheck, stored_framework
+from ..analysis.analyse import DEFAULT_BUDGET, analyse, format_analysis
+from ..load.bundled import NATIONAL, bundled_frameworks, is_name
+from ..batch.batch import FORMATS, BatchError, Format, Summary, default_jobs, guess_format, run_batch
+from ..model.case import Case, case_json_schema, parse_case
+from ..engine.durable import CHUNK_SIZE, require_durable
+from ..engine.engine import Engine
+from ..errors import CaseError, EngineUnavailableError, EvaluationError, FrameworkError, Problem
+from ..testing.examples import ExampleResult, format_example_result, run_examples
+from ..load.loader import check_framework, inherited_examples, load_framework, rule_files
+from ..model.framework import Framework, framework_json_schema
+from ..decision.outcome import REASON_NAMES, Decision, Escalation, Outcome, format_share
+from ..load.postcodes import PostcodeTable, PostcodeTableError
 
 DEFAULT_FRAMEWORK = NATIONAL
 #: the most a case file (or standard input for ``decide -``) may hold

@@ -1,11 +1,11 @@
 """Run the examples of a framework: does every worked case give the outcome it expects?
 
-An example (:class:`~wiebetaalt.model.Example`) is a case with an
-:class:`~wiebetaalt.model.Expectation`. :func:`check_example` compares one expectation with one
+An example (:class:`~wiebetaalt.model.framework.Example`) is a case with an
+:class:`~wiebetaalt.model.framework.Expectation`. :func:`check_example` compares one expectation with one
 outcome and returns the differences, each naming the field of ``expect`` it concerns;
 :func:`run_examples` decides every example of a framework and returns an :class:`ExampleResult` per
 example; :func:`format_example_result` writes one result as ``wiebetaalt test`` prints it.
-``wiebetaalt test``, the pytest plugin (:mod:`wiebetaalt.pytest_plugin`) and the project's own tests
+``wiebetaalt test``, the pytest plugin (:mod:`wiebetaalt.testing.pytest_plugin`) and the project's own tests
 (tests/test_rules.py) are built on these. The differences are written in Dutch, for the
 policymakers who write the examples.
 """
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .engine import Engine
-from .model import Example, Expectation, Framework, parse_share
-from .outcome import Decision, Escalation, Outcome
+from ..engine.engine import Engine
+from ..model.framework import Example, Expectation, Framework, parse_share
+from ..decision.outcome import Decision, Escalation, Outcome
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def run_examples(framework: Framework, engine: Engine | None = None) -> list[Exa
     """Decide every example of ``framework``, in file order, and compare it with its expectation.
 
     Args:
-        framework: a loaded framework (:func:`~wiebetaalt.loader.load_framework`).
+        framework: a loaded framework (:func:`~wiebetaalt.load.loader.load_framework`).
         engine: the engine to decide with, for this framework (say, with your own postcode table);
             by default a new one, closed afterwards.
 

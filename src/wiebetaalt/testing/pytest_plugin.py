@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import FrameworkError, Problem, WiebetaaltError
+from ..errors import FrameworkError, Problem, WiebetaaltError
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine.engine import Engine
     from .examples import ExampleResult
-    from .model import Example, Framework
+    from ..model.framework import Example, Framework
 
 # pytest imports this module in every session of every project that has wiebetaalt installed, so
 # it imports only the standard library, pytest and the plain exception classes: the loader
@@ -81,8 +81,8 @@ def _configured(config: pytest.Config, path: Path) -> bool:
 
 def _is_framework(path: Path) -> bool:
     """A mapping with ``schema_version`` at the top; other YAML (say, a case) is not collected."""
-    from ._yaml import read_file, read_yaml
-    from .loader import MAX_BYTES
+    from ..load.yaml import read_file, read_yaml
+    from ..load.loader import MAX_BYTES
 
     try:
         raw = read_file(path, MAX_BYTES)  # a FIFO or a device named *.yaml is refused unread
@@ -122,14 +122,14 @@ class RuleFile(pytest.File):
         engines = self.config.stash[_ENGINES]
         if self.path not in engines:
             assert self.framework is not None, "collected examples come from a framework that loaded"
-            from .engine import Engine
+            from ..engine.engine import Engine
 
             engines[self.path] = Engine(self.framework)
         return engines[self.path]
 
 
 def _load(path: Path, root: Path) -> Framework:
-    from .loader import load_framework
+    from ..load.loader import load_framework
 
     try:
         return load_framework(path)
@@ -147,7 +147,7 @@ def _relative(problem: Problem, root: Path) -> Problem:
 
 def _example_lines(path: Path) -> dict[int, int]:
     """The line (0-based, as pytest wants it) of each example of the file itself."""
-    from ._yaml import read_yaml
+    from ..load.yaml import read_yaml
 
     document = read_yaml(path.read_text(encoding="utf-8"))
     examples = document.data.get("examples") if isinstance(document.data, dict) else None

@@ -15,7 +15,7 @@ from pathlib import Path
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 #: the folder of the installed frameworks
-FOLDER = Path(__file__).resolve().parent / "frameworks"
+FOLDER = Path(__file__).resolve().parent.parent / "frameworks"
 #: the name of the national framework, the default of every command
 NATIONAL = "landelijk"
 

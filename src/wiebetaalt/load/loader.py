@@ -1,7 +1,7 @@
-"""Rule file → :class:`~wiebetaalt.model.Framework`, or every problem in it at once.
+"""Rule file → :class:`~wiebetaalt.model.framework.Framework`, or every problem in it at once.
 
-Three passes, each adding located problems: strict YAML (:mod:`wiebetaalt._yaml`), the structure
-(the pydantic models of :mod:`wiebetaalt.model`), and the meaning (every funder, rule, route and
+Three passes, each adding located problems: strict YAML (:mod:`wiebetaalt.load.yaml`), the structure
+(the pydantic models of :mod:`wiebetaalt.model.framework`), and the meaning (every funder, rule, route and
 field a rule names exists; every value fits its field; no override cycle). A file that loads
 has passed all three, so the engine never meets an unknown name.
 """
@@ -22,17 +22,15 @@ from typing import Annotated, Any, Protocol, Union, get_args, get_origin
 from pydantic import BaseModel, Discriminator, ValidationError
 from pydantic_core import ErrorDetails
 
-from ._yaml import MAX_CHARS, Document, Path, read_file, read_yaml, shown
-from . import model
+from .yaml import MAX_CHARS, Document, Path, read_file, read_yaml, shown
+from ..model.framework import All, AnyOf, Atom, Not
 from .bundled import bundled_frameworks, is_name
-from .case import CASE_FIELDS, FieldType, find_invisible, parse_case
-from .compiler import compile_framework
-from .errors import CaseError, FrameworkError, Problem
-from .model import OPERATORS, Example, Framework, condition_kind
+from ..model.case import CASE_FIELDS, FieldType, find_invisible, parse_case
+from ..engine.compiler import compile_framework
+from ..engine.durable import build_error
+from ..errors import CaseError, FrameworkError, Problem
+from ..model.framework import OPERATORS, OUTCOME_PLACEHOLDERS, PLACEHOLDER, Example, Framework, condition_kind
 
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
-#: Placeholders an explanation may use beside the case fields.
-OUTCOME_PLACEHOLDERS = frozenset({"partij"})
 #: More bytes than this cannot be MAX_CHARS characters of UTF-8.
 MAX_BYTES = 4 * MAX_CHARS
 
@@ -160,8 +158,6 @@ def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework
                 problems.append(Problem(place.file, place.line, place.column, found.code, found.message, found.hint,
                                         found.path))
         else:
-            from .engine import build_error  # the engine is the only module that imports durable
-
             refused = build_error(compiled)
             if refused:
                 place = source.place(("rules",), key=True)
@@ -381,8 +377,8 @@ def _resolve(annotation: Any, node: Any) -> tuple[str, Any]:
             if any(isinstance(x, Discriminator) for x in args[1:]):
                 if isinstance(node, list):  # a bare list under `when:` means all
                     return "list", annotation
-                kinds: dict[str, type[BaseModel]] = {"all": model.All, "any": model.AnyOf, "not": model.Not}
-                return "model", kinds.get(condition_kind(node), model.Atom)
+                kinds: dict[str, type[BaseModel]] = {"all": All, "any": AnyOf, "not": Not}
+                return "model", kinds.get(condition_kind(node), Atom)
             annotation = args[0]
         elif origin in (Union, types.UnionType):
             members = [a for a in get_args(annotation) if a is not type(None)]

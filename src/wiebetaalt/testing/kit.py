@@ -44,13 +44,13 @@ except ModuleNotFoundError as error:
         "wiebetaalt.testing needs Hypothesis, which is not installed; install it with: "
         "pip install 'wiebetaalt[testing]'", name="hypothesis") from error
 
-from .ask import summary
-from .case import CASE_FIELDS, Case, case_data, field_value, parse_case, put_field
-from .engine import Engine
-from .errors import CaseError, EvaluationError
-from .model import All, AnyOf, Atom, Condition, Framework, Not, Rule
-from .outcome import Decision, Escalation, EscalationReason, Outcome, undetermined
-from .space import OTHER_TEXT, date_points, field_space, framework_atoms, used_fields
+from ..decision.settle import summary
+from ..model.case import CASE_FIELDS, Case, case_data, field_value, parse_case, put_field
+from ..engine.engine import Engine
+from ..errors import CaseError, EvaluationError
+from ..model.framework import All, AnyOf, Atom, Condition, Framework, Not, Rule
+from ..decision.outcome import Decision, Escalation, EscalationReason, Outcome, undetermined
+from ..model.space import OTHER_TEXT, date_points, field_space, framework_atoms, used_fields
 
 __all__ = (
     "INDIVIDUAL_YOUTH_CARE",
@@ -621,7 +621,7 @@ def assert_no_funder_from_unknown_facts(engine: Engine, case: _CaseLike) -> Outc
 
     For a Decision, every fact the framework reads (in a condition, a party source or a split, or
     one the engine derives those from) that is unknown is filled in, one at a time, with one value
-    of every class the framework tells apart (:func:`wiebetaalt.space.field_space`); each time the
+    of every class the framework tells apart (:func:`wiebetaalt.model.space.field_space`); each time the
     outcome must be a Decision for the same funder and party. Two exceptions follow the case model:
     a party named by a funder's ``fallback`` text may become the concrete party, and a move's
     ``kind.brp_inschrijfdatum`` is filled in on or before the peildatum only (an unknown date means

@@ -4,7 +4,7 @@ An escalation for missing facts lists every fact the outcome still depends on. A
 in a form wants less: the smallest set of those facts whose answers turn the escalation into an
 answer, and for each fact what every possible answer would lead to. Both are found by deciding the
 case again with the fact filled in, for one value of every class of values the framework tells
-apart (:mod:`wiebetaalt.space`), so what they say holds for every answer, not only the ones tried.
+apart (:mod:`wiebetaalt.model.space`), so what they say holds for every answer, not only the ones tried.
 """
 
 from __future__ import annotations
@@ -12,17 +12,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from .case import CASE_FIELDS, Case, Child, Need, School, parse_case, put_field
-from .errors import CaseError
+from ..model.case import CASE_FIELDS, Case, Child, Need, School, parse_case, put_field
+from ..errors import CaseError
 from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
-from .space import OTHER_TEXT, field_space
+from ..model.framework import Framework
+from ..model.space import OTHER_TEXT, field_space
 
-if TYPE_CHECKING:
-    from .engine import Engine
+#: How settling decides a case with one more fact filled in: an Engine's ``decide`` without settling.
+Decide = Callable[[Case], Outcome]
+
+
+class Decides(Protocol):
+    """What :func:`ask` needs of an engine: it decides a case (and settles missing facts)."""
+
+    def decide(self, case: Case) -> Outcome: ...
 
 #: Filled in for a text field that no condition compares: any value leads to the same outcome.
 ANY_TEXT = "(ingevulde waarde)"
@@ -90,9 +97,9 @@ def with_fact(case: Case, path: str, value: Any) -> Case:
     return parse_case(data)
 
 
-def _candidates(engine: Engine, case: Case, path: str) -> list[tuple[Any, str]]:
+def _candidates(framework: Framework, case: Case, path: str) -> list[tuple[Any, str]]:
     """(value, label) for one value of every class of values of ``path`` the framework tells apart."""
-    space = field_space(engine.framework, path, case.peildatum)
+    space = field_space(framework, path, case.peildatum)
     kind = CASE_FIELDS[path].kind
     if kind == "bool":
         return [(True, "ja"), (False, "nee")]
@@ -131,8 +138,12 @@ def summary(outcome: Outcome, free_text: bool = False) -> str:
     return f"escalatie: {names[outcome.reason]}{rules}, naar {outcome.route.name}"
 
 
-def settle(engine: Engine, case: Case, escalation: Escalation) -> tuple[tuple[str, ...], tuple[FactAnswer, ...]]:
+def settle(decide: Decide, framework: Framework, case: Case,
+           escalation: Escalation) -> tuple[tuple[str, ...], tuple[FactAnswer, ...]]:
     """The smallest set of facts whose answers settle ``escalation``, and what each answer leads to.
+
+    ``decide`` decides a case with ``framework`` (without settling: the engine passes its own
+    ``decide``), so this module needs no engine.
 
     Settled means: whatever the answers, the outcome is a decision or an escalation of another
     kind. An answer can make a fact matter that was not listed yet (the municipality before a
@@ -150,14 +161,14 @@ def settle(engine: Engine, case: Case, escalation: Escalation) -> tuple[tuple[st
             changed = case
             for path, value in sorted(assignment, key=lambda item: item[0]):
                 changed = with_fact(changed, path, value)
-            cache[assignment] = engine.decide(changed, settle=False)
+            cache[assignment] = decide(changed)
         return cache[assignment]
 
     options: dict[str, list[tuple[Any, str]]] = {}
 
     def values(path: str) -> list[tuple[Any, str]]:
         if path not in options:
-            options[path] = _candidates(engine, case, path)
+            options[path] = _candidates(framework, case, path)
         return options[path]
 
     def needed(assignment: frozenset[tuple[str, Any]], found: Outcome, depth: int) -> frozenset[str] | None:
@@ -208,7 +219,7 @@ _MAX_DEPTH = 10
 
 
 def ask(
-    engine: Engine,
+    engine: Decides,
     case: Case | Mapping[str, Any],
     read: Callable[[str], str],
     write: Callable[[str], Any],

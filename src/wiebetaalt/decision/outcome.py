@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from .case import Case, field_value
-from .loader import PLACEHOLDER
-from .model import (
-    Condition, Framework, Funder, LegalBasis, PartySource, Route, Rule, Split, condition_kind,
+from ..model.case import Case, field_value
+from ..model.framework import (
+    PLACEHOLDER, Condition, Framework, Funder, LegalBasis, PartySource, Route, Rule, Split, condition_kind,
 )
 
 if TYPE_CHECKING:  # audit.py builds on the outcomes
@@ -294,7 +293,7 @@ class _OpenFields:
 class Resolver:
     """The resolution policy for one framework, with its indexes built once.
 
-    Use :func:`resolve` for a single call; an :class:`~wiebetaalt.engine.Engine` keeps one
+    Use :func:`resolve` for a single call; an :class:`~wiebetaalt.engine.engine.Engine` keeps one
     Resolver so that nothing is rebuilt per case.
     """
 

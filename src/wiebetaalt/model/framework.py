@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import functools
 import operator
+import re
 from fractions import Fraction
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -32,6 +33,10 @@ from pydantic_core import PydanticCustomError
 from .case import CASE_FIELDS, IsoDate
 
 SCHEMA_VERSION = 1
+#: A placeholder in an explanation: ``{kind.brp_gemeente}``, filled in with the case's value.
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+#: Placeholders an explanation may use beside the case fields.
+OUTCOME_PLACEHOLDERS = frozenset({"partij"})
 
 _MODEL = ConfigDict(strict=True, extra="forbid", frozen=True)
 

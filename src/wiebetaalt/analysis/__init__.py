@@ -1,0 +1,1 @@
+"""Questions about a whole framework or a stored outcome: the grey-zone map, rechecking."""
