@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decide import plain_matcher, random_case  # noqa: E402
 
 from wiebetaalt import load_framework  # noqa: E402
-from wiebetaalt.batch.batch import INPUT_COLUMNS, default_jobs  # noqa: E402
+from wiebetaalt.batch import INPUT_COLUMNS, default_jobs  # noqa: E402
 from wiebetaalt.engine.engine import Engine  # noqa: E402
-from wiebetaalt.decision.outcome import Resolver  # noqa: E402
+from wiebetaalt.decision.resolve import Resolver  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -52,7 +52,8 @@ import yaml
 from wiebetaalt import Case, CaseError, Engine, EvaluationError, FrameworkError, Problem, check_framework, parse_case
 from wiebetaalt.model.case import CASE_FIELDS
 from wiebetaalt.load.loader import load_framework
-from wiebetaalt.model.framework import OPERATORS, Framework
+from wiebetaalt.model.conditions import OPERATORS
+from wiebetaalt.model.framework import Framework
 from wiebetaalt.decision.outcome import Decision, Escalation
 
 ROOT = Path(__file__).resolve().parent.parent

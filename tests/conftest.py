@@ -30,3 +30,51 @@ def national() -> Framework:
 @pytest.fixture(scope="session")
 def engine(national: Framework) -> Engine:
     return Engine(national)
+
+
+#: A minimal valid framework: one route, one funder with one party source, one rule, one example.
+#: Tests that need a framework of their own change a copy of it (:func:`minimal_framework_data`).
+MINIMAL_FRAMEWORK = """\
+schema_version: 1
+framework: test
+title: Testkader
+version: "1"
+precedence: [jeugdwet, onderwijs]
+default_route: tafel
+routes:
+  - id: tafel
+    name: Regionale tafel
+    description: De regionale escalatietafel.
+funders:
+  - id: gemeente
+    name: Woonplaatsgemeente
+    party:
+      - id: partij-gemeente
+        field: kind.brp_gemeente
+        prefix: gemeente
+rules:
+  - id: jeugdhulp
+    title: Jeugdhulp betaalt de gemeente
+    domain: jeugdwet
+    when: {field: hulpvraag.soort, eq: jeugdhulp}
+    funder: gemeente
+    legal_basis:
+      - citation: Jeugdwet art. 2.3
+        url: https://example.org/jeugdwet
+    explanation: De gemeente betaalt.
+examples:
+  - name: Voorbeeld
+    case:
+      peildatum: 2025-03-01
+      hulpvraag: {soort: jeugdhulp}
+    expect: {funder: gemeente}
+"""
+
+
+@pytest.fixture
+def minimal_framework_data() -> dict[str, object]:
+    """:data:`MINIMAL_FRAMEWORK` as the plain data the loader reads from it, a fresh copy per test."""
+    from wiebetaalt.load.yaml import read_yaml
+
+    data: dict[str, object] = read_yaml(MINIMAL_FRAMEWORK).data
+    return data

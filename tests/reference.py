@@ -6,11 +6,13 @@ unknown) without durable_rules or the compiler, so agreement with the engine che
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from wiebetaalt.model.case import Case, field_value
-from wiebetaalt.model.framework import All, AnyOf, Atom, Condition, Framework, Not
-from wiebetaalt.decision.outcome import Truth
+from wiebetaalt.model.conditions import All, AnyOf, Atom, Condition, Not
+from wiebetaalt.model.framework import Framework
+from wiebetaalt.decision.resolve import Truth
 
 
 def evaluate(condition: Condition, case: Case) -> bool | None:
@@ -30,7 +32,8 @@ def evaluate(condition: Condition, case: Case) -> bool | None:
     if value is None:
         return None
     target = condition.value
-    if hasattr(value, "isoformat") and isinstance(target, str):
+    if isinstance(value, dt.date):
+        # a rule file writes dates as YYYY-MM-DD text, which orders as the dates do
         value = value.isoformat()
     return {
         "eq": lambda: value == target,

@@ -15,7 +15,10 @@ import pytest
 
 from conftest import ROOT
 from wiebetaalt import Analysis, Engine, Escalation, Framework, load_framework
-from wiebetaalt.analysis.analyse import Kind, _Explorer, analyse, format_analysis
+from wiebetaalt.analysis.analyse import analyse
+from wiebetaalt.analysis.explore import Explorer
+from wiebetaalt.analysis.findings import CaseClass
+from wiebetaalt.analysis.text import format_analysis
 from wiebetaalt.cli.main import main
 from wiebetaalt.decision.outcome import Outcome
 
@@ -156,19 +159,19 @@ def _reason(outcome: Outcome) -> str:
     return outcome.reason.value if isinstance(outcome, Escalation) else "decision"
 
 
-def assert_reproduces(engine: Engine, kind: Kind) -> None:
-    outcome = engine.decide(kind.witness)
-    assert (_reason(outcome), outcome.rules) == (kind.reason, kind.rules), kind.witness
+def assert_reproduces(engine: Engine, found: CaseClass) -> None:
+    outcome = engine.decide(found.witness)
+    assert (_reason(outcome), outcome.rules) == (found.reason, found.rules), found.witness
 
 
 def assert_every_witness_reproduces(framework: Framework, analysis: Analysis) -> None:
     """Each witness, decided by a fresh engine, gives what the map says it gives."""
     with Engine(framework) as engine:
-        for kind in [*analysis.kinds, *analysis.unsettled]:
-            assert_reproduces(engine, kind)
-            for witness in kind.all_witnesses:
+        for found in [*analysis.case_classes, *analysis.unsettled]:
+            assert_reproduces(engine, found)
+            for witness in found.all_witnesses:
                 outcome = engine.decide(witness)
-                assert (_reason(outcome), outcome.rules) == (kind.reason, kind.rules), witness
+                assert (_reason(outcome), outcome.rules) == (found.reason, found.rules), witness
         for zone in analysis.grey_zones:
             outcome = engine.decide(zone.witness)
             assert _reason(outcome) == "grey_zone" and zone.rule in outcome.rules, zone.witness
@@ -198,7 +201,7 @@ def test_the_planted_conflict_is_found_with_a_witness(planted_map: Analysis):
 
 def test_the_declared_grey_zone_is_counted(planted_map: Analysis):
     (zone,) = planted_map.grey_zones
-    assert (zone.rule, zone.kinds, zone.cases) == ("begeleiding-grijs", 1, 1)
+    assert (zone.rule, zone.case_classes, zone.cases) == ("begeleiding-grijs", 1, 1)
     assert zone.witness["hulpvraag"] == {"soort": "begeleiding"}
 
 
@@ -269,7 +272,7 @@ def test_over_budget_the_map_says_so_and_samples_the_rest(planted_framework: Fra
     assert analysis.complete is False and analysis.nodes == 3
     assert analysis.sampling is not None and analysis.sampling.samples > 0 and analysis.sampling.settled > 0
     assert analysis.sampling.sampler == "hypothesis"
-    assert any(kind.sampled for kind in analysis.kinds)
+    assert any(found.sampled for found in analysis.case_classes)
     # a finding about rules that never fire rests on part of the cases only
     assert all(not f.certain for f in [*analysis.dead_rules, *analysis.shadowed_rules])
     assert_every_witness_reproduces(planted_framework, analysis)
@@ -288,7 +291,7 @@ def test_sampling_is_deterministic(planted_framework: Framework):
 
 def test_a_second_municipality_is_tried_both_the_same_and_different(planted_framework: Framework):
     with Engine(planted_framework) as engine:
-        explorer = _Explorer(planted_framework, engine, budget=10)
+        explorer = Explorer(planted_framework, engine, budget=10)
         assert explorer.values("school.gemeente", 0, ()) == ["Plaats A"]
         assert explorer.values("school.gemeente", 0, (("kind.brp_gemeente", "Plaats A"),)) == ["Plaats A", "Plaats B"]
 

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import RULES
 from wiebetaalt import CaseError, Decision, Engine, Escalation, EscalationReason, load_framework
-from wiebetaalt.decision.settle import ANY_TEXT, Question, ask, question, with_fact
+from wiebetaalt.decision.questions import Question, ask, question
+from wiebetaalt.decision.settle import ANY_TEXT, with_fact
 from wiebetaalt.model.case import parse_case
 from wiebetaalt.cli.main import main
 from wiebetaalt.load.loader import check_framework
@@ -107,7 +108,7 @@ def test_an_interim_funder_must_be_declared(tmp_path: Path):
     broken.write_text(text, encoding="utf-8")
     (tmp_path / "landelijk.yaml").write_text((RULES / "landelijk.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (problem,) = check_framework(broken)
-    assert problem.code == "unknown-funder" and "did you mean 'schoolbestuur'" in problem.hint
+    assert problem.code == "unknown-funder" and "bedoelt u 'schoolbestuur'" in problem.hint
 
 
 def test_ask_asks_only_what_is_needed_until_it_decides(engine):
@@ -170,4 +171,5 @@ def test_with_fact_validates_like_any_case():
     assert with_fact(case, "kind.leeftijd", 12).kind.leeftijd == 12
     with pytest.raises(CaseError) as caught:
         with_fact(case, "kind.leeftijd", 99)
-    assert caught.value.problems[0].field == "kind.leeftijd"
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.code, problem.message) == ("kind.leeftijd", "invalid-value", "te groot")

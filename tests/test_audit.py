@@ -24,7 +24,7 @@ from wiebetaalt import (
     recheck,
 )
 from wiebetaalt.decision.audit import AUDIT_FORMAT, Auditor, framework_digest, rule_digest
-from wiebetaalt.batch.batch import Summary, decide_batch, output_columns, run_batch
+from wiebetaalt.batch import Summary, decide_batch, output_columns, run_batch
 from wiebetaalt.load.postcodes import PostcodeTable, bundled_postcodes
 
 SCHIEDAM = {
@@ -129,7 +129,7 @@ def test_the_rule_digest_is_that_of_the_version_in_force_on_the_peildatum():
 
 
 def test_the_resolver_alone_leaves_the_audit_out(engine: Engine):
-    from wiebetaalt.decision.outcome import resolve
+    from wiebetaalt.decision.resolve import resolve
 
     case = engine.prepare(SCHIEDAM)
     outcome = resolve(engine.framework, case, engine.match(case))

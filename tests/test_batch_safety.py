@@ -22,57 +22,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from batch_helpers import HEADER, good, jsonl_rows, read_output, run_cli, write_csv
 from conftest import ROOT, RULES
 from wiebetaalt import CaseError, Decision, Escalation
-from wiebetaalt.batch.batch import read_rows, run_batch
+from wiebetaalt.batch import read_rows, run_batch
 from wiebetaalt.cli.main import main
 from wiebetaalt.errors import CaseProblem
 from wiebetaalt.decision.outcome import Share
 
-HEADER = ["id", "peildatum", "kind.brp_gemeente", "kind.verblijf", "kind.geheim_adres", "kind.wlz_indicatie",
-          "kind.leeftijd", "school.gemeente", "hulpvraag.soort", "hulpvraag.toegang", "bedrag"]
-GOOD = ["", "2025-03-01", "Vlaardingen", "false", "false", "false", "11", "Schiedam", "jeugdhulp", "individueel",
-        "1000"]
 GOOD_JSON = {"peildatum": "2025-03-01", "kind": {"leeftijd": 12}, "hulpvraag": {"soort": "huiswerkbegeleiding"}}
 #: a value that could be a name or a BSN typed in the wrong column: no message may echo it
 SECRET = "Jansen123456782"
 
 
-def good(reference: str, **changes: str) -> list[str]:
-    row = [reference, *GOOD[1:]]
-    for column, value in changes.items():
-        row[HEADER.index(column.replace("__", "."))] = value
-    return row
-
-
-def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER, delimiter: str = ",") -> Path:
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream, delimiter=delimiter)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(args), stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
-
-def jsonl_rows(text: str) -> list[dict[str, Any]]:
-    """The output rows of JSON Lines output: after the run's audit record, which comes first."""
-    header, *rows = [json.loads(line) for line in text.splitlines()]
-    assert list(header) == ["audit"] and header["audit"]["format"] == "wiebetaalt-audit/1", header
-    return rows
-
-
 def command(*args: str, **options: Any) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "wiebetaalt", *args], cwd=ROOT, capture_output=True,
                           **{"timeout": 120, **options})
-
-
-def read_output(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as stream:
-        return list(csv.DictReader(stream))
 
 
 def one_dutch_line(err: str | bytes) -> str:
@@ -135,7 +100,7 @@ def test_a_run_that_cannot_start_leaves_an_existing_output_exactly_as_it_was(tmp
     os.chmod(target, 0o640)
     files = _listing(tmp_path)
     status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
-    assert status == 2 and "unknown column 'naam'" in err
+    assert status == 2 and "onbekende kolom 'naam'" in err
     assert target.read_bytes() == b"de uitkomsten van gisteren\n"
     assert _listing(tmp_path) == files  # and no temporary file left behind
     # a framework that does not load, an input that cannot be read: the same
@@ -240,7 +205,7 @@ def test_an_entity_and_explanation_from_case_text_are_neutralised(tmp_path: Path
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_every_column_that_can_carry_case_text_is_neutralised_on_both_write_paths(engine, start, delimiter):
-    from wiebetaalt.batch.batch import _Writer
+    from wiebetaalt.batch.output import Writer
 
     child = {"brp_gemeente": "Schiedam", "verblijf": False, "geheim_adres": False, "wlz_indicatie": False,
              "leeftijd": 9}
@@ -255,7 +220,7 @@ def test_every_column_that_can_carry_case_text_is_neutralised_on_both_write_path
     bad = CaseError([CaseProblem(text, "unknown field")])
     for quoted in (False, True):  # a cell with a quote takes the csv module's path
         reference = 'R"1' if quoted else "R1"
-        writer = _Writer("csv", True, delimiter)
+        writer = Writer("csv", True, delimiter)
         lines = writer.rows([(1, text, shared), (2, reference, waiting), (3, reference, bad)])
         rows = list(csv.DictReader(io.StringIO(writer.header() + lines), delimiter=delimiter))
         assert rows[0]["id"] == "'" + text
@@ -372,15 +337,15 @@ def test_every_line_is_in_exactly_one_row_and_a_whole_row_is_never_swallowed(lin
             assert n in {row.line for row in rows}, (n, lines)
     for row in rows:  # a row of more than one line is a quoted cell that closes: never an error about quotes
         problems = fmt.parse(row).problems
-        quote_problem = any("quoted cell is not closed" in str(p) for p in problems)
+        quote_problem = any("cel tussen aanhalingstekens wordt niet gesloten" in str(p) for p in problems)
         assert quote_problem == _oracle_open(row.data.decode()), row
 
 
 def test_a_row_beyond_the_size_bound_is_one_invalid_row(national):
-    from wiebetaalt.batch.batch import _MAX_ROW_BYTES
+    from wiebetaalt.batch.rows import MAX_ROW_BYTES
 
     text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows([HEADER, good("A"), good("x" * (_MAX_ROW_BYTES + 10)), good("C")])
+    csv.writer(text, lineterminator="\n").writerows([HEADER, good("A"), good("x" * (MAX_ROW_BYTES + 10)), good("C")])
     target = io.BytesIO()
     summary, _ = run_batch(io.BytesIO(text.getvalue().encode()), target, national, input_format="csv",
                            output_format="jsonl", jobs=1)
@@ -433,8 +398,43 @@ def test_a_misspelt_choice_still_gets_its_suggestion(tmp_path: Path):
     source = write_csv(tmp_path / "c.csv", [good("A", hulpvraag__soort="jeugdhulpp", peildatum="2025-02-30")])
     status, _, err = run_cli("batch", str(source), "-o", "-", "--jobs", "1")
     assert status == 1
-    assert "hulpvraag.soort: unknown value (did you mean 'jeugdhulp'?)" in err
+    assert "hulpvraag.soort: onbekende waarde; bedoelt u 'jeugdhulp'?" in err
     assert "peildatum: " in err and "2025-02-30" not in err
+
+
+def test_a_message_that_would_quote_the_value_loses_its_text_but_a_suggestion_stays():
+    from wiebetaalt.batch.cases import without_values
+
+    data = {"kind": {"brp_gemeente": SECRET}, "hulpvraag": {"soort": "hulp"}}
+    error = CaseError([CaseProblem("kind.brp_gemeente", f"{SECRET} is geen gemeente", "een gemeente", "invalid-value"),
+                       CaseProblem("hulpvraag.soort", "onbekende waarde; bedoelt u 'jeugdhulp'?", "een soort",
+                                   "unknown-value")])
+    cleaned = without_values(error, data)
+    assert cleaned.problems[0] == CaseProblem("kind.brp_gemeente", "ongeldige waarde", "een gemeente", "invalid-value")
+    assert cleaned.problems[1] == error.problems[1]  # 'hulp' is only inside the suggestion
+    assert SECRET not in str(cleaned)
+    # a message that quotes nothing is the same error, not a copy
+    assert without_values(CaseError([error.problems[1]]), data).problems == (error.problems[1],)
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    ('"A",2025-03-01,"open\n', "unclosed-quote"),
+    ("A,2025-03-01,7,y\n", "wrong-width"),
+    ("A,2025-03-01,drie\n", "wrong-type"),
+])
+def test_the_problems_of_a_csv_row_have_a_stable_code(line: str, code: str):
+    reader, rows = read_rows([b"id,peildatum,kind.leeftijd\n", line.encode()], "csv")
+    assert [problem.code for problem in reader.parse(next(rows)).problems] == [code]
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    (b"{niet json\n", "invalid-json"), (b"[1, 2]\n", "invalid-json"), (b'{"peildatum": "\xff"}\n', "not-utf8"),
+    (b'{"peildatum": "2025-03-01", "bedrag": "veel"}\n', "invalid-amount"),
+    (b'{"peildatum": "2025-03-01", "kind": {"leeftijd": 1}, "kind.leeftijd": 2}\n', "given-twice"),
+])
+def test_the_problems_of_a_json_row_have_a_stable_code(line: bytes, code: str):
+    reader, rows = read_rows([line], "jsonl")
+    assert [problem.code for problem in reader.parse(next(rows)).problems] == [code]
 
 
 def test_a_file_without_a_header_does_not_echo_its_first_row(tmp_path: Path):
@@ -449,7 +449,7 @@ def test_the_docs_and_the_help_say_what_explain_puts_in_the_output():
     assert "safe to\nshare" not in text and "safe to share" not in text
     assert "--explain" in text.split("## Privacy")[1]
     done = command("batch", "--help")
-    assert "case facts" in " ".join(done.stdout.decode().split())
+    assert "feiten uit de casus" in " ".join(done.stdout.decode().split())
 
 
 # --- 10. A field given twice is refused ---------------------------------------------------------
@@ -585,10 +585,10 @@ def test_an_endless_answer_to_ask_does_not_fill_memory():
 
 
 def test_bounded_reading_of_batch_input_keeps_the_rows_after_a_long_line(tmp_path: Path):
-    from wiebetaalt.batch.batch import _MAX_ROW_BYTES
+    from wiebetaalt.batch.rows import MAX_ROW_BYTES
 
     source = tmp_path / "c.jsonl"
-    source.write_bytes(b"{" + b" " * (_MAX_ROW_BYTES * 2) + b"}\n" + json.dumps(GOOD_JSON).encode() + b"\n")
+    source.write_bytes(b"{" + b" " * (MAX_ROW_BYTES * 2) + b"}\n" + json.dumps(GOOD_JSON).encode() + b"\n")
     target = tmp_path / "uit.jsonl"
     status, _, err = run_cli("batch", str(source), "-o", str(target), "--jobs", "1")
     rows = jsonl_rows(target.read_text(encoding="utf-8"))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from wiebetaalt import CaseError, parse_case
 from wiebetaalt.model.case import CASE_FIELDS
@@ -22,12 +25,16 @@ def test_every_bad_field_is_named_with_what_was_expected():
                     "school": {"soort": "lyceum"}})
     problems = {p.field: p for p in caught.value.problems}
     assert set(problems) == {"peildatum", "kind.leeftijd", "kind.verblijf", "kind.brp_gemeent", "school.soort"}
-    assert "YYYY-MM-DD" in problems["peildatum"].expected
-    assert "30" in problems["kind.leeftijd"].expected
-    assert problems["kind.verblijf"].expected == "true or false"
-    assert "did you mean 'brp_gemeente'" in problems["kind.brp_gemeent"].message
+    assert {path: p.code for path, p in problems.items()} == {
+        "peildatum": "invalid-date", "kind.leeftijd": "invalid-value", "kind.verblijf": "wrong-type",
+        "kind.brp_gemeent": "unknown-field", "school.soort": "unknown-value"}
+    assert "JJJJ-MM-DD" in problems["peildatum"].expected
+    assert problems["peildatum"].message == "die dag staat niet in de kalender"
+    assert problems["kind.leeftijd"].expected == "een geheel getal ≤ 30"
+    assert problems["kind.verblijf"].expected == "true of false"
+    assert "bedoelt u 'brp_gemeente'?" in problems["kind.brp_gemeent"].message
     assert "basisonderwijs" in problems["school.soort"].expected
-    assert problems["school.soort"].message == "unknown value"  # never the value: it may be a name or a BSN
+    assert problems["school.soort"].message == "onbekende waarde"  # never the value: it may be a name or a BSN
     assert "lyceum" not in str(caught.value)
 
 
@@ -35,14 +42,16 @@ def test_a_misspelt_choice_gets_a_suggestion_and_the_allowed_values_once():
     with pytest.raises(CaseError) as caught:
         parse_case({"peildatum": "2025-03-01", "hulpvraag": {"soort": "extra-ondersteuning"}})
     (problem,) = caught.value.problems
-    assert problem.message == "unknown value (did you mean 'extra_ondersteuning'?)"
+    assert problem.code == "unknown-value"
+    assert problem.message == "onbekende waarde; bedoelt u 'extra_ondersteuning'?"
     assert str(caught.value).count("'dagbesteding'") == 1
 
 
 def test_a_missing_peildatum_is_reported():
     with pytest.raises(CaseError) as caught:
         parse_case({})
-    assert [p.field for p in caught.value.problems] == ["peildatum"]
+    assert [(p.field, p.code) for p in caught.value.problems] == [("peildatum", "missing")]
+    assert str(caught.value.problems[0]) == "peildatum: ontbreekt; verwacht een waarde"
 
 
 def test_no_coercion_of_text_numbers_or_booleans():
@@ -63,7 +72,8 @@ def test_the_case_model_asks_for_nothing_that_identifies_a_child():
     assert not names & {"bsn", "naam", "voornaam", "achternaam", "geboortedatum", "adres", "huisnummer"}
     with pytest.raises(CaseError) as caught:
         parse_case({"peildatum": "2025-03-01", "kind": {"bsn": "123456782"}})
-    assert caught.value.problems[0].message.startswith("unknown field")
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.code, problem.message) == ("kind.bsn", "unknown-field", "onbekend veld")
 
 
 # --- facts for the complete national framework: woonplaats before and after 2022, TLV, co-ouderschap
@@ -116,9 +126,14 @@ def test_bad_values_of_the_new_facts_are_named():
     assert set(problems) == {"kind.gezag", "kind.soort_verblijf", "kind.brp_inschrijfdatum", "kind.dagen_bij_andere_ouder",
                              "kind.co_ouderschap", "hulpvraag.tlv_situatie", "hulpvraag.soort"}
     assert "voogdij" in problems["kind.gezag"].expected
-    assert "YYYY-MM-DD" in problems["kind.brp_inschrijfdatum"].expected
-    assert "7" in problems["kind.dagen_bij_andere_ouder"].expected
-    assert problems["kind.co_ouderschap"].expected == "true or false"
+    assert {path: p.code for path, p in problems.items()} == {
+        "kind.gezag": "unknown-value", "kind.soort_verblijf": "unknown-value", "kind.brp_inschrijfdatum": "invalid-date",
+        "kind.dagen_bij_andere_ouder": "invalid-value", "kind.co_ouderschap": "wrong-type",
+        "hulpvraag.tlv_situatie": "unknown-value", "hulpvraag.soort": "unknown-value"}
+    assert "JJJJ-MM-DD" in problems["kind.brp_inschrijfdatum"].expected
+    assert problems["kind.brp_inschrijfdatum"].message == "geen geldige datum"
+    assert "≤ 7" in problems["kind.dagen_bij_andere_ouder"].expected
+    assert problems["kind.co_ouderschap"].expected == "true of false"
     with pytest.raises(CaseError):
         parse_case({"peildatum": "2025-03-01", "kind": {"dagen_bij_andere_ouder": -1}})
 
@@ -177,3 +192,94 @@ def test_replaced_gives_what_model_copy_gives():
     outer = replaced(case, {"kind": replaced(case.kind, {"brp_woonadres": True})})
     assert outer == case.model_copy(update={"kind": case.kind.model_copy(update={"brp_woonadres": True})})
     assert case.kind.brp_woonadres is None  # the original is untouched
+
+
+# --- case problem codes (docs/case.md, "Case problem codes") and messages that never hold the value
+
+
+def documented_codes() -> set[str]:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "case.md").read_text(encoding="utf-8")
+    section = text.partition("### Case problem codes")[2].partition("\n#")[0]
+    return set(re.findall(r"^\| `([a-z-]+)` \|", section, re.M))
+
+
+#: one bad case for each kind of problem; together they give every code parse_case can give
+BAD_CASES = [
+    {"peildatum": "2025-03-01", "kind": {"bsn": "123456782"}},
+    {"kind": {"leeftijd": 9}},
+    {"peildatum": "2025-03-01", "kind": {"brp_gemeente": "Vlaardingen\u200b"}},
+    {"peildatum": "2025-02-30"},
+    {"peildatum": "1-3-2025"},
+    {"peildatum": "2025-03-01", "school": {"soort": "lyceum"}},
+    {"peildatum": "2025-03-01", "kind": {"verblijf": "ja", "brp_gemeente": 123456782}},
+    {"peildatum": "2025-03-01", "kind": None},
+    [],
+    {"peildatum": "2025-03-01", "kind": {"leeftijd": 31, "postcode": "0132AB"}, "school": {"bestuur": " "}},
+]
+
+
+def codes_of(data: object) -> list[str]:
+    with pytest.raises(CaseError) as caught:
+        parse_case(data)
+    return [problem.code for problem in caught.value.problems]
+
+
+def test_every_code_parse_case_gives_is_documented_and_every_documented_code_is_given():
+    documented = documented_codes()
+    assert len(documented) == 7, documented
+    seen = {code for data in BAD_CASES for code in codes_of(data)}
+    assert seen == documented
+
+
+DOCUMENTED = documented_codes()
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
+                 st.text(max_size=30), st.dates().map(dt.date.isoformat), st.lists(st.integers(), max_size=2),
+                 st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+
+
+@given(field=st.sampled_from([*CASE_FIELDS, "kind.bsn", "school", "hulpvraag.soortt", "naam"]), value=JUNK)
+def test_any_value_in_any_field_gives_a_documented_code_or_a_case(field, value):
+    data = {"peildatum": "2025-03-01"}
+    section, _, name = field.rpartition(".")
+    if section:
+        data[section] = {name: value}
+    else:
+        data[name] = value
+    try:
+        parse_case(data)
+    except CaseError as error:
+        assert error.problems
+        assert {problem.code for problem in error.problems} <= DOCUMENTED
+
+
+@pytest.mark.parametrize(("section", "name", "value", "code"), [
+    # a BSN typed in a field it does not belong in
+    ("kind", "postcode", "123456782", "invalid-value"),
+    ("kind", "brp_gemeente", 123456782, "wrong-type"),
+    ("kind", "zorgverzekeraar", "123456782\u200b", "invisible-character"),
+    ("kind", "leeftijd", "123456782", "wrong-type"),
+    ("kind", "leeftijd", 123456782, "invalid-value"),
+    # a long name in a choice field, and one that is close to a choice
+    ("hulpvraag", "soort", "Johanna Wilhelmina van den Berg-de Vries", "unknown-value"),
+    ("kind", "gezag", "Johanna van den Berg (moeder, voogdij)", "unknown-value"),
+    ("school", "soort", "Basisschool De Regenboog", "unknown-value"),
+    # a bad date, a birth date where the registration date goes
+    ("", "peildatum", "2025-02-30", "invalid-date"),
+    ("", "peildatum", "14-07-2012", "invalid-date"),
+    ("kind", "brp_inschrijfdatum", "2012-07-14T08:30:00", "invalid-date"),
+    ("kind", "brp_inschrijfdatum", "2012-13-45", "invalid-date"),
+])
+def test_a_problem_never_holds_the_value_given(section, name, value, code):
+    data = {"peildatum": "2025-03-01"}
+    if section:
+        data[section] = {name: value}
+    else:
+        data[name] = value
+    with pytest.raises(CaseError) as caught:
+        parse_case(data)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.code) == (f"{section}.{name}".lstrip("."), code)
+    text = str(value).strip("\u200b")
+    for part in (problem.message, problem.expected, str(problem), str(caught.value)):
+        assert text not in part
+    assert "123456782" not in str(caught.value) and "Johanna" not in str(caught.value)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import re
 from pathlib import Path
 
 from conftest import ROOT, RULES
-from wiebetaalt.cli.main import main
+from wiebetaalt.cli.main import _in_dutch, _parser, main
 
 EXAMPLE = ROOT / "examples" / "schiedam-vlaardingen.yaml"
 
@@ -31,8 +33,8 @@ def test_check_a_broken_file_prints_located_problems_and_exits_1(tmp_path: Path)
     code, out, _ = run("check", str(broken))
     assert code == 1
     line = out.splitlines()[0]
-    assert line.startswith(f"{broken}:") and ": unknown-funder: unknown funder 'swv_schol'" in line
-    assert "did you mean 'swv_school'" in line
+    assert line.startswith(f"{broken}:") and ": unknown-funder: onbekende betaler 'swv_schol'" in line
+    assert "bedoelt u 'swv_school'" in line
     code, out, _ = run("check", "--json", str(broken))
     assert code == 1 and json.loads(out)[0]["code"] == "unknown-funder"
 
@@ -92,7 +94,8 @@ def test_decide_a_bad_case_names_file_line_and_field(tmp_path: Path):
     code, out, err = run("decide", str(case), "--framework", str(RULES / "landelijk.yaml"))
     assert code == 2 and out == ""
     assert f"{case}:3:13: kind.leeftijd:" in err
-    assert f"{case}:4:3: kind.bsn: unknown field" in err
+    assert f"{case}:4:3: kind.bsn: onbekend veld; verwacht alleen de velden van het casusmodel" in err
+    assert "zeven" not in err and "123456782" not in err
 
 
 def test_decide_with_a_broken_framework_exits_2(tmp_path: Path):
@@ -120,6 +123,58 @@ def test_schema_is_a_json_schema_of_the_rule_format(tmp_path: Path):
 def test_usage_errors_exit_2():
     assert run()[0] == 2
     assert run("decide")[0] == 2
+
+
+def _help_texts() -> list[str]:
+    """The help of the parser, of each command, and of every option and argument of them."""
+    parser = _parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    texts = [choice.help for choice in commands._choices_actions]
+    for owner in [parser, *commands.choices.values()]:
+        texts += [action.help for action in owner._actions if action.help]
+    return texts
+
+
+# words that only English has; "of", "in", "is" and "op" are Dutch as well
+_ENGLISH = re.compile(r"\b(the|and|with|from|show|print|every|instead|write|which|this|default|file|files|"
+                      r"rule|case|exit|message|program|help)\b", re.I)
+
+
+def test_the_help_of_every_command_and_option_is_dutch():
+    texts = _help_texts()
+    assert len(texts) >= 40
+    assert [t for t in texts if _ENGLISH.search(t)] == []
+    code, out, _ = run("decide", "--help")
+    assert code == 0 and out.startswith("gebruik: wiebetaalt decide")
+    assert "\nargumenten:\n" in out and "\nopties:\n" in out and "toon deze hulp en stop" in out
+    assert _ENGLISH.search(re.sub(r"--?[\w-]+", "", out)) is None  # the option names stay English
+
+
+def test_the_english_word_check_catches_english():
+    assert _ENGLISH.search("show this help message and exit")
+    assert _ENGLISH.search("rule files or folders of them")
+    assert not _ENGLISH.search("regelbestanden of mappen daarmee")
+
+
+def test_a_usage_error_is_dutch_with_the_usage_line():
+    code, out, err = run("decide")
+    assert code == 2 and out == ""
+    assert err.startswith("gebruik: wiebetaalt decide") and err.endswith(
+        "wiebetaalt decide: fout: deze argumenten ontbreken: casus\n")
+    assert run("batch", "in.csv", "-o", "uit.csv", "--jobs", "veel")[2].endswith(
+        "wiebetaalt batch: fout: argument --jobs: geen geheel getal: 'veel'\n")
+    assert "fout: argument --input-format: ongeldige keuze: 'xml' (kies uit " in run(
+        "batch", "in.csv", "-o", "uit.csv", "--input-format", "xml")[2]
+    assert run("check", "rules", "--onbekend")[2].endswith("wiebetaalt: fout: onbekende argumenten: --onbekend\n")
+    assert run("decide", "--framework")[2].endswith("fout: argument --framework: verwacht een waarde\n")
+    code, out, _ = run("kaders", "--json", "--onbekend")
+    assert code == 2 and json.loads(out)["error"] == {"code": "bad-arguments",
+                                                      "message": "onbekende argumenten: --onbekend"}
+
+
+def test_an_argparse_message_without_a_translation_stays_as_argparse_words_it():
+    assert _in_dutch("argument --x: not allowed with argument --y") == "argument --x: not allowed with argument --y"
+    assert _in_dutch("the following arguments are required: paden") == "deze argumenten ontbreken: paden"
 
 
 def test_decide_a_shared_cost_lists_every_payer_with_its_exact_share():

@@ -1,26 +1,125 @@
-"""The compiler: deterministic plain data, three-valued patterns, validity windows, splitting."""
+"""The compiler: golden output for the bundled frameworks, three-valued patterns, validity windows,
+splitting.
+
+The compiled rulesets of the three bundled frameworks are kept in ``tests/golden/<name>.json`` and
+compared byte for byte: a change in what the compiler emits (or in the bundled rules) fails here
+with a summary of what changed. When the change is meant, regenerate the files and review their
+diff like code::
+
+    WIEBETAALT_UPDATE_GOLDEN=1 python -m pytest tests/test_compiler.py -k golden
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
+import os
+from typing import Any
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
+from condition_strategies import atoms, conditions
+from conftest import ROOT, RULES
 from reference import truth as reference_truth
-from strategies import _value, raw_cases
-from wiebetaalt import Engine, FrameworkError
-from wiebetaalt.model.case import CASE_FIELDS, parse_case
-from wiebetaalt.engine.compiler import (
-    CATCH_ALL, FIELD_KEYS, MAX_CONNECTIVES, MAX_PARTS, PEILDATUM_KEY, _connectives, case_fact, compile_framework,
+from strategies import raw_cases
+from wiebetaalt import Engine, FrameworkError, load_framework
+from wiebetaalt.engine.compiler import CATCH_ALL, CompiledFramework, compile_framework
+from wiebetaalt.engine.fact import FIELD_KEYS, PEILDATUM_KEY, case_fact
+from wiebetaalt.engine.patterns import (
+    _ATOM_PATTERNS, MAX_CONNECTIVES, MAX_PARTS, connectives, false_pattern, true_pattern, unknown_pattern,
 )
-from wiebetaalt.model.framework import Atom, Framework, Not
+from wiebetaalt.model.case import parse_case
+from wiebetaalt.model.conditions import OPERATORS, Atom, Not
+from wiebetaalt.model.framework import Framework
+
+GOLDEN = ROOT / "tests" / "golden"
+#: the bundled frameworks, by the name of their golden file
+BUNDLED = {"landelijk": RULES / "landelijk.yaml", "waterweg": RULES / "regio" / "waterweg.yaml",
+           "heuvelland": RULES / "regio" / "heuvelland.yaml"}
+_UPDATE = os.environ.get("WIEBETAALT_UPDATE_GOLDEN") == "1"
 
 
-def test_compiling_twice_gives_the_same_json(national):
-    first, second = compile_framework(national), compile_framework(national)
-    assert json.dumps(first.ruleset, sort_keys=True) == json.dumps(second.ruleset, sort_keys=True)
-    assert first.digest == second.digest
+def _line(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def golden_text(compiled: CompiledFramework) -> str:
+    """``compiled`` as stable JSON: top-level keys sorted, one durable rule (or name, part) per line,
+    so that a diff of the file names the rules that changed."""
+    data: dict[str, Any] = {
+        "framework": compiled.framework.framework,
+        "digest": compiled.digest,
+        "keys": sorted(compiled.keys),
+        "complement": [[item, period.valid_from and period.valid_from.isoformat(),
+                        period.valid_to and period.valid_to.isoformat()] for item, period in compiled.complement],
+        "names": {name: list(state) for name, state in compiled.names.items()},
+        "parts": [list(part) for part in compiled.parts],
+        "ruleset": compiled.ruleset,
+    }
+    out = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, dict) and value:
+            members = [f"  {_line(k)}: {_line(v)}" for k, v in sorted(value.items())]
+            out.append(f" {_line(key)}: {{\n" + ",\n".join(members) + "\n }")
+        elif isinstance(value, list) and value:
+            out.append(f" {_line(key)}: [\n" + ",\n".join(f"  {_line(v)}" for v in value) + "\n ]")
+        else:
+            out.append(f" {_line(key)}: {_line(value)}")
+    return "{\n" + ",\n".join(out) + "\n}\n"
+
+
+def golden_difference(expected: str, actual: str, limit: int = 40) -> str:
+    """What changed between two golden texts, for a person: per top-level key the durable rules (or
+    names, parts) added, removed and changed, then the first lines of the diff."""
+    summary = []
+    old, new = json.loads(expected), json.loads(actual)
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if isinstance(before, dict) and isinstance(after, dict):
+            added = sorted(after.keys() - before.keys())
+            removed = sorted(before.keys() - after.keys())
+            changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
+            summary.append(f"{key}: {len(added)} added {added[:10]}, {len(removed)} removed {removed[:10]}, "
+                           f"{len(changed)} changed {changed[:10]}")
+        else:
+            summary.append(f"{key}: {_line(before)[:200]} -> {_line(after)[:200]}")
+    lines = list(difflib.unified_diff(expected.splitlines(), actual.splitlines(), "golden", "compiled", n=0,
+                                      lineterm=""))
+    shown = [line[:240] for line in lines[:limit]] + ([f"... {len(lines) - limit} more lines"] if len(lines) > limit else [])
+    return "\n".join(["the compiler's output differs from the golden file:", *summary, *shown,
+                      "if the change is meant: WIEBETAALT_UPDATE_GOLDEN=1 python -m pytest tests/test_compiler.py -k golden"])
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_the_compiled_bundled_frameworks_match_their_golden_files(name: str):
+    actual = golden_text(compile_framework(load_framework(BUNDLED[name])))
+    path = GOLDEN / f"{name}.json"
+    if _UPDATE:
+        path.write_text(actual, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, golden_difference(expected, actual)
+
+
+def test_a_changed_compilation_is_summarised_by_the_rules_it_changes(national):
+    compiled = compile_framework(national)
+    expected = golden_text(compiled)
+    ruleset = dict(compiled.ruleset)
+    ruleset["t0"] = {**ruleset["t0"], "pri": 3}
+    del ruleset["u1"]
+    changed = CompiledFramework(compiled.framework, ruleset, compiled.names, compiled.complement, compiled.digest,
+                                compiled.keys, compiled.parts)
+    message = golden_difference(expected, golden_text(changed))
+    assert "ruleset: 0 added [], 1 removed ['u1'], 1 changed ['t0']" in message
+    assert "WIEBETAALT_UPDATE_GOLDEN=1" in message
+
+
+def test_every_operator_of_the_conditions_table_has_a_durable_pattern():
+    assert tuple(_ATOM_PATTERNS) == OPERATORS
 
 
 def test_every_rule_has_a_true_pattern_and_a_way_to_tell_unknown_and_a_catch_all_exists(national):
@@ -41,8 +140,6 @@ def test_a_rule_in_force_from_a_date_compiles_that_date_as_a_day_number(national
 
 
 def test_negation_is_pushed_down_and_unknown_is_field_absence():
-    from wiebetaalt.engine.compiler import false_pattern, true_pattern, unknown_pattern
-
     atom = Atom.model_validate({"field": "kind.leeftijd", "lt": 7})
     key = FIELD_KEYS["kind.leeftijd"]
     assert true_pattern(Not.model_validate({"not": {"field": "kind.leeftijd", "lt": 7}})) == {"$gte": {key: 7}}
@@ -61,6 +158,9 @@ def test_a_case_fact_holds_only_known_fields_under_short_keys():
 
 _FIELDS = ["kind.leeftijd", "kind.verblijf", "kind.geheim_adres", "hulpvraag.soort", "hulpvraag.tijdens_schooltijd",
            "school.gemeente", "kind.brp_gemeente"]
+#: operators per kind: few enough that generated conditions often fit durable unsplit
+_OPERATORS = {"int": ("eq", "ne", "lt", "gte", "in", "known"), "bool": ("eq", "ne", "known"),
+              "str": ("eq", "ne", "in", "not_in", "known"), "enum": ("eq", "ne", "in", "not_in", "known")}
 
 
 def _with_condition(national: Framework, condition: dict) -> Framework:
@@ -71,30 +171,10 @@ def _with_condition(national: Framework, condition: dict) -> Framework:
     return Framework.model_validate(data)
 
 
-@st.composite
-def _atoms(draw: st.DrawFn) -> dict:
-    field = draw(st.sampled_from(_FIELDS))
-    kind = {"int": ["eq", "ne", "lt", "gte", "in", "known"], "bool": ["eq", "ne", "known"]}
-    op = draw(st.sampled_from(kind.get(CASE_FIELDS[field].kind, ["eq", "ne", "in", "not_in", "known"])))
-    if op == "known":
-        return {"field": field, "known": draw(st.booleans())}
-    if op in ("in", "not_in"):
-        return {"field": field, op: draw(st.lists(_value(field), min_size=1, max_size=3, unique=True))}
-    return {"field": field, op: draw(_value(field))}
-
-
-_conditions = st.recursive(
-    _atoms(),
-    lambda inner: st.one_of(
-        st.lists(inner, min_size=1, max_size=3).map(lambda c: {"all": c}),
-        st.lists(inner, min_size=1, max_size=3).map(lambda c: {"any": c}),
-        inner.map(lambda c: {"not": c}),
-    ),
-    max_leaves=14,
-)
+_conditions = conditions(atoms(_FIELDS, _OPERATORS))
 #: all of anys: small to write, and the shape whose unknown pattern durable refuses unsplit
-_wide = st.lists(st.lists(_atoms(), min_size=2, max_size=3).map(lambda c: {"any": c}), min_size=2, max_size=3).map(
-    lambda c: {"all": c})
+_wide = st.lists(st.lists(atoms(_FIELDS, _OPERATORS), min_size=2, max_size=3).map(lambda c: {"any": c}),
+                 min_size=2, max_size=3).map(lambda c: {"all": c})
 
 
 def _agrees_with_reference(framework: Framework, raws: list[dict]) -> None:
@@ -143,7 +223,7 @@ def test_an_item_whose_unknown_pattern_is_too_large_gets_a_false_rule_and_the_co
     compiled = compile_framework(framework)
     assert _states(compiled, rule.id) == {"true": 1, "false": 1}
     assert [item for item, _ in compiled.complement] == [rule.id]
-    assert all(_connectives(r["all"][0]["m"]) <= MAX_CONNECTIVES for r in compiled.ruleset.values())
+    assert all(connectives(r["all"][0]["m"]) <= MAX_CONNECTIVES for r in compiled.ruleset.values())
     before = (rule.valid_from - dt.timedelta(days=1)).isoformat() if rule.valid_from else "1990-01-01"
     _agrees_with_reference(framework, [
         *_SOME_CASES,
@@ -161,7 +241,7 @@ def test_a_pattern_with_more_and_or_groups_than_durable_takes_is_split(national)
     compiled = compile_framework(framework)
     states = _states(compiled, framework.rules[0].id)
     assert states["true"] > 1
-    assert all(_connectives(r["all"][0]["m"]) <= MAX_CONNECTIVES for r in compiled.ruleset.values())
+    assert all(connectives(r["all"][0]["m"]) <= MAX_CONNECTIVES for r in compiled.ruleset.values())
     _agrees_with_reference(framework, [
         *_SOME_CASES,
         {"peildatum": "2025-03-01", "kind": {"leeftijd": 3}, "school": {"gemeente": "G0"}},

@@ -6,8 +6,8 @@ the policymakers who copy them, so a change in a message or in the bundled rules
 do not follow fails here.
 
 A ``--help`` session is the exception: argparse lays out its help differently from one Python
-version to the next (3.13 writes ``-o, --output OUTPUT`` where 3.12 wrote ``-o OUTPUT, --output
-OUTPUT``), so such a session is checked against the parser instead of character by character:
+version to the next (3.13 writes ``-o, --output BESTAND`` where 3.12 wrote ``-o BESTAND, --output
+BESTAND``), so such a session is checked against the parser instead of character by character:
 every command, option and argument it shows exists, with the help text it shows.
 """
 
@@ -107,8 +107,9 @@ def _entries(block: str) -> tuple[str, list[tuple[int, str, str]]]:
         if not line.strip():
             continue
         if not line.startswith(" "):
-            # `usage: ...` or a section heading (`options:`); text between them is the description
-            section = "usage" if line.startswith("usage:") else ("heading" if line.endswith(":") else "description")
+            # `gebruik: ...` (argparse's usage line) or a section heading (`opties:`); text between
+            # them is the description
+            section = "usage" if line.startswith("gebruik:") else ("heading" if line.endswith(":") else "description")
             if section == "description":
                 description.append(line)
             continue
@@ -173,9 +174,9 @@ def test_a_help_session_with_an_option_or_help_text_that_is_not_there_is_caught(
     assert _help_problems(command, expected) == []
     assert _help_problems(command, expected.replace("--json", "--xml")) == [
         "wiebetaalt check --help: there is no option --xml"]
-    assert _help_problems(command, expected.replace("problems as JSON", "problems as YAML")) == [
-        "wiebetaalt check --help: --json: the help is now 'problems as JSON'"]
-    assert _help_problems(command, expected.replace("  paths ", "  files ")) == [
-        "wiebetaalt check --help: there is no argument files"]
+    assert _help_problems(command, expected.replace("de problemen als JSON", "de problemen als YAML")) == [
+        "wiebetaalt check --help: --json: the help is now 'de problemen als JSON'"]
+    assert _help_problems(command, expected.replace("  paden ", "  bestanden ")) == [
+        "wiebetaalt check --help: there is no argument bestanden"]
     assert _help_problems("wiebetaalt kontrol --help", expected) == [
         "wiebetaalt kontrol --help: there is no command 'kontrol'"]

@@ -26,7 +26,8 @@ from reference import truth as reference_truth
 from strategies import raw_cases
 from wiebetaalt import Decision, Engine, EvaluationError, Framework, check_framework, load_framework, parse_case
 from wiebetaalt.load.yaml import read_yaml
-from wiebetaalt.engine.compiler import CATCH_ALL, IS_CASE, case_fact, compile_framework
+from wiebetaalt.engine.compiler import CATCH_ALL, IS_CASE, compile_framework
+from wiebetaalt.engine.fact import case_fact
 from wiebetaalt.engine.network import STACK_LIMIT, AlphaNetwork
 
 BASIS = read_yaml((ROOT / "docs" / "voorbeeld" / "basis.yaml").read_text(encoding="utf-8")).data
@@ -286,7 +287,7 @@ def test_one_rule_that_alone_opens_more_than_durable_can_follow_is_a_located_pro
         "    when: {field: hulpvraag.soort, eq: jeugdhulp}", f"    when: {{any: [{dates}]}}", 1), encoding="utf-8")
     [problem] = check_framework(tmp_path / "kader.yaml")
     assert (problem.code, problem.line) == ("condition-too-large", 22)
-    assert "at most 64" in problem.message
+    assert "hoogstens 64" in problem.message
 
 
 def test_analyse_maps_the_reported_overlay_without_crashing(wide_overlay: Path):

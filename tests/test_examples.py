@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from wiebetaalt import Engine, ExampleResult, check_example, load_framework, run_examples
 from wiebetaalt.cli.main import main
-from wiebetaalt.testing.examples import share_text
+from wiebetaalt.testing.text import share_text
 from wiebetaalt.model.framework import Expectation, parse_share
 
 BASIS = ROOT / "docs" / "voorbeeld" / "basis.yaml"
@@ -248,7 +248,7 @@ def test_a_file_that_does_not_load_exits_2_and_the_others_still_run(tmp_path: Pa
     code, out, err = run("test", broken, REGIO, wrong)
     assert code == 2
     located = [line for line in out.splitlines() if line.startswith(f"{broken}:")]
-    assert re.fullmatch(rf"{re.escape(str(broken))}:\d+:\d+: unknown-funder: unknown funder 'gemeent' .*", located[0])
+    assert re.fullmatch(rf"{re.escape(str(broken))}:\d+:\d+: unknown-funder: onbekende betaler 'gemeent' .*", located[0])
     assert located[-1] == f"{broken}: laadt niet, de voorbeelden zijn niet uitgevoerd; zie `wiebetaalt check`"
     assert f"{REGIO}: 4 voorbeelden, 4 geslaagd, 0 mislukt" in out
     assert f"{wrong}: 4 voorbeelden, 3 geslaagd, 1 mislukt" in out

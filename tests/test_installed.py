@@ -19,7 +19,7 @@ from conftest import ROOT, RULES
 from wiebetaalt import Decision, Engine, check_framework, load_framework
 from wiebetaalt.load.yaml import read_yaml
 from wiebetaalt.load.bundled import bundled_frameworks, bundled_path
-from wiebetaalt.model.case import case_json_schema
+from wiebetaalt.model.schema import case_json_schema
 from wiebetaalt.cli.main import main
 
 
@@ -67,7 +67,7 @@ def test_an_overlay_can_extend_the_installed_national_framework(tmp_path: Path):
     assert [r.id for r in overlay.rules] == [r.id for r in original.rules]
     (tmp_path / "fout.yaml").write_text(text.replace("extends: landelijk", "extends: landelik"), encoding="utf-8")
     [problem] = check_framework(tmp_path / "fout.yaml")
-    assert problem.code == "invalid-base" and "did you mean 'landelijk'?" in problem.hint
+    assert problem.code == "invalid-base" and "bedoelt u 'landelijk'?" in problem.hint
 
 
 def test_kaders_lists_every_installed_framework_with_its_version():
@@ -108,7 +108,8 @@ def test_with_json_an_invalid_case_is_json_on_standard_output_with_a_code(tmp_pa
     status, out, err = run("decide", str(tmp_path / "c.yaml"), "--json")
     error = json.loads(out)["error"]
     assert status == 2 and error["code"] == "invalid-case" and err
-    assert {p["field"] for p in error["problems"]} == {"peildatum", "kind.leeftijd"}
+    assert {(p["field"], p["code"]) for p in error["problems"]} == {("peildatum", "invalid-date"),
+                                                                     ("kind.leeftijd", "wrong-type")}
     status, out, _ = run("decide", str(tmp_path / "ontbreekt.yaml"), "--json")
     assert status == 2 and json.loads(out)["error"]["code"] == "unreadable-case"
 

@@ -200,13 +200,13 @@ def test_unknown_funder_names_the_closest_declared_funder(tmp_path: Path):
     )
     (problem,) = check_framework(path)
     assert problem == Problem(
-        str(path), 25, 13, "unknown-funder", "unknown funder 'gemeentee'",
-        "did you mean 'gemeente'? declared: gemeente, schoolbestuur",
+        str(path), 25, 13, "unknown-funder", "onbekende betaler 'gemeentee'",
+        "bedoelt u 'gemeente'? bekend: gemeente, schoolbestuur",
     )  # fmt: skip
     assert problem.path == ("rules", 0, "funder")
     assert str(problem) == (
-        f"{path}:25:13: unknown-funder: unknown funder 'gemeentee' "
-        "(did you mean 'gemeente'? declared: gemeente, schoolbestuur)"
+        f"{path}:25:13: unknown-funder: onbekende betaler 'gemeentee' "
+        "(bedoelt u 'gemeente'? bekend: gemeente, schoolbestuur)"
     )
 
 
@@ -214,9 +214,9 @@ def test_unknown_key_names_the_closest_key_and_all_allowed_keys():
     path = FIXTURES / "unknown-key.yaml"
     (problem,) = check_framework(path)
     assert (problem.line, problem.column, problem.code) == (21, 5, "unknown-key")
-    assert problem.message == "unknown key 'titel'"
+    assert problem.message == "onbekende sleutel 'titel'"
     assert problem.hint == (
-        "did you mean 'title'? allowed: valid_from, valid_to, id, title, domain, when, funder, grey_zone, "
+        "bedoelt u 'title'? toegestaan: valid_from, valid_to, id, title, domain, when, funder, grey_zone, "
         "suggested_funder, overrides, route, interim_funder, legal_basis, explanation"
     )
     assert problem.path == ("rules", 0, "titel")
@@ -226,8 +226,8 @@ def test_unknown_enum_value_lists_the_allowed_values(tmp_path: Path):
     path = variant(tmp_path, ("{field: hulpvraag.soort, eq: jeugdhulp}", "{field: hulpvraag.toegang, eq: individuel}"))
     (problem,) = check_framework(path)
     assert str(problem) == (
-        f"{path}:22:42: unknown-value: 'individuel' is not a value of hulpvraag.toegang "
-        "(did you mean 'individueel'? allowed: individueel, collectief)"
+        f"{path}:22:42: unknown-value: 'individuel' is geen waarde van hulpvraag.toegang "
+        "(bedoelt u 'individueel'? toegestaan: individueel, collectief)"
     )
     assert problem.path == ("rules", 0, "when", "eq")
 
@@ -236,10 +236,10 @@ def test_unknown_key_at_the_top_level_lists_the_framework_keys(tmp_path: Path):
     path = variant(tmp_path, ("default_route:", "defaultroute:"))
     problems = check_framework(path)
     assert [(p.line, p.code) for p in problems] == [(1, "missing-key"), (6, "unknown-key")]
-    assert problems[0].message == "the file lacks required key 'default_route'"
-    assert problems[1].message == "unknown key 'defaultroute'"
+    assert problems[0].message == "het bestand mist de verplichte sleutel 'default_route'"
+    assert problems[1].message == "onbekende sleutel 'defaultroute'"
     assert problems[1].hint == (
-        "did you mean 'default_route'? allowed: schema_version, framework, extends, title, version, precedence, "
+        "bedoelt u 'default_route'? toegestaan: schema_version, framework, extends, title, version, precedence, "
         "default_route, routes, funders, rules, examples"
     )
 
@@ -251,7 +251,8 @@ def test_a_file_that_cannot_be_read_is_one_problem(tmp_path: Path, name: str):
         path.mkdir()
     problems = check_framework(path)
     assert [(p.file, p.line, p.column, p.code) for p in problems] == [(str(path), 1, 1, "unreadable-file")]
-    assert problems[0].message in ("No such file or directory", "Is a directory")
+    assert problems[0].message == {"does-not-exist.yaml": "het bestand of de map bestaat niet",
+                                   "a-folder": "het is een map"}[name]
     with pytest.raises(FrameworkError) as raised:
         load_framework(path)
     assert raised.value.problems == tuple(problems)
@@ -284,7 +285,7 @@ def test_unknown_key_in_a_condition_names_that_key(tmp_path: Path):
     path = variant(tmp_path, ("eq: jeugdhulp}", "eq: jeugdhulp, value: 1}"))
     (problem,) = check_framework(path)
     assert (problem.line, problem.column, problem.code) == (22, 51, "unknown-key")
-    assert problem.message == "unknown key 'value'"
+    assert problem.message == "onbekende sleutel 'value'"
 
 
 def test_unknown_key_in_a_list_of_conditions_is_a_problem_not_a_crash(tmp_path: Path):
@@ -293,7 +294,7 @@ def test_unknown_key_in_a_list_of_conditions_is_a_problem_not_a_crash(tmp_path: 
         ("{field: hulpvraag.soort, eq: jeugdhulp}", "\n      - {field: hulpvraag.soort, eq: jeugdhulp, x: 1}"),
     )
     (problem,) = check_framework(path)
-    assert (problem.line, problem.code, problem.message) == (23, "unknown-key", "unknown key 'x'")
+    assert (problem.line, problem.code, problem.message) == (23, "unknown-key", "onbekende sleutel 'x'")
 
 
 def test_every_missing_key_of_a_mapping_is_reported(tmp_path: Path):
@@ -301,12 +302,15 @@ def test_every_missing_key_of_a_mapping_is_reported(tmp_path: Path):
         tmp_path, ("    title: Jeugdhulp betaalt de gemeente\n", ""), ("    explanation: De gemeente betaalt.\n", "")
     )
     messages = [p.message for p in check_framework(path)]
-    assert messages == ["rules[0] lacks required key 'explanation'", "rules[0] lacks required key 'title'"]
+    assert messages == [
+        "rules[0] mist de verplichte sleutel 'explanation'", "rules[0] mist de verplichte sleutel 'title'",
+    ]  # fmt: skip
 
 
 def test_invalid_date_message_quotes_the_date():
     (problem,) = check_framework(FIXTURES / "invalid-date.yaml")
-    assert problem.message == "rules[0].valid_from: not a valid date '2025-02-30'; write YYYY-MM-DD"
+    assert problem.code == "invalid-date"
+    assert problem.message == "rules[0].valid_from: geen geldige datum '2025-02-30'; schrijf JJJJ-MM-DD"
 
 
 def test_a_recursive_alias_is_reported_at_the_alias_not_the_anchor():
@@ -343,7 +347,7 @@ def test_an_id_that_is_too_long_is_an_invalid_value_not_a_wrong_type(tmp_path: P
     path = variant(tmp_path, ("  - id: jeugdhulp\n", f"  - id: {'j' * 81}\n"))
     (problem,) = check_framework(path)
     assert (problem.line, problem.code) == (19, "invalid-value")
-    assert "80 characters" in problem.message
+    assert "80 tekens" in problem.message
 
 
 def test_a_date_in_another_iso_form_is_refused(tmp_path: Path):
@@ -354,11 +358,11 @@ def test_a_date_in_another_iso_form_is_refused(tmp_path: Path):
 def test_an_example_route_must_exist_and_belong_to_an_escalation(tmp_path: Path):
     unknown = variant(tmp_path, ("expect: {funder: gemeente}", "expect: {escalation: grey_zone, route: tafl}"))
     (problem,) = check_framework(unknown)
-    assert (problem.line, problem.code) == (33, "unknown-route") and "did you mean 'tafel'" in problem.hint
+    assert (problem.line, problem.code) == (33, "unknown-route") and "bedoelt u 'tafel'?" in problem.hint
     decided = variant(tmp_path, ("expect: {funder: gemeente}", "expect: {funder: gemeente, route: tafel}"),
                       name="besluit.yaml")
     (problem,) = check_framework(decided)
-    assert problem.code == "example-expectation" and "only an escalation has a route" in problem.message
+    assert problem.code == "example-expectation" and "alleen een escalatie heeft een route" in problem.message
 
 
 @pytest.mark.parametrize("escape", ["\\e[31m", "\\u200b", "\\u202e", "\\x07"])
@@ -371,7 +375,20 @@ def test_an_escape_that_writes_an_invisible_character_into_a_text_is_a_located_p
                     encoding="utf-8")
     [problem] = check_framework(path)
     assert (problem.code, problem.line, problem.path) == ("invalid-value", 28, ("rules", 0, "explanation"))
-    assert "position 13" in problem.message
+    assert "positie 13" in problem.message
+
+
+@pytest.mark.parametrize("written, column", [("leeftijdd: 11", 41), ("leeftijd: negen", 51)])
+def test_a_problem_in_an_example_case_is_at_the_unknown_key_or_at_the_wrong_value(tmp_path, written, column):
+    # the meaning pass tells the two apart by the case problem's message; this pins where each lands
+    basis = (ROOT / "docs" / "voorbeeld" / "basis.yaml").read_text(encoding="utf-8")
+    line = "      kind: {brp_gemeente: Vlaardingen}"
+    assert line in basis
+    path = tmp_path / "kader.yaml"
+    path.write_text(basis.replace(line, f"      kind: {{brp_gemeente: Vlaardingen, {written}}}"), encoding="utf-8")
+    [problem] = check_framework(path)
+    assert (problem.code, problem.line, problem.column) == ("invalid-example-case", 33, column)
+    assert problem.message.startswith("casusveld kind.leeftijd")
 
 
 def test_line_breaks_and_tabs_in_a_text_are_fine(tmp_path):

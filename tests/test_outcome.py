@@ -9,7 +9,7 @@ import pytest
 from wiebetaalt import Decision, Escalation, EscalationReason
 from wiebetaalt.model.case import parse_case
 from wiebetaalt.model.framework import Framework
-from wiebetaalt.decision.outcome import Truth, resolve
+from wiebetaalt.decision.resolve import Truth, resolve
 
 BASIS = [{"citation": "Testwet art. 1", "url": "https://example.org/wet"}]
 
@@ -204,13 +204,13 @@ def test_true_and_false_placeholders_read_ja_and_nee():
 
 
 def test_the_resolver_caches_stay_bounded_whatever_the_caseload():
-    from wiebetaalt.decision.outcome import CACHE_BOUND, _remember
+    from wiebetaalt.decision.memo import CACHE_BOUND, Memo
 
-    cache = {n: n for n in range(CACHE_BOUND)}
-    assert _remember(cache, "new", 1) == 1
+    cache: Memo[Any, int] = Memo((n, n) for n in range(CACHE_BOUND))
+    assert cache.remember("new", 1) == 1
     assert cache == {"new": 1}  # full: emptied before the new entry
     for n in range(10):
-        _remember(cache, n, n)
+        cache.remember(n, n)
     assert len(cache) == 11
 
 
@@ -229,7 +229,7 @@ def test_a_grey_rule_without_a_funder_is_no_candidate_but_stays_in_the_rules_and
 
 
 def test_a_case_before_2015_prints_no_empty_candidate(engine):
-    from wiebetaalt.cli.main import format_outcome
+    from wiebetaalt.cli.text import format_outcome
 
     outcome = engine.decide({"peildatum": "2014-03-01", "hulpvraag": {"soort": "jeugdhulp"}})
     assert isinstance(outcome, Escalation) and outcome.rules == ("voor-2015-buiten-dit-kader",)

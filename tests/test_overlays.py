@@ -87,7 +87,7 @@ def test_a_problem_in_the_overlay_is_located_in_the_overlay(region: Path):
     region.write_text(OVERLAY.replace("overrides: [jeugdhulp]", "overrides: [jeugdhlp]"), encoding="utf-8")
     (problem,) = check_framework(region)
     assert (problem.file, problem.line, problem.code) == (str(region), 26, "unknown-rule")
-    assert "did you mean 'jeugdhulp'" in problem.hint
+    assert "bedoelt u 'jeugdhulp'?" in problem.hint
 
 
 def test_an_id_the_base_already_uses_is_refused_with_the_base_position(region: Path):
@@ -99,9 +99,9 @@ def test_an_id_the_base_already_uses_is_refused_with_the_base_position(region: P
 
 
 @pytest.mark.parametrize("change, message", [
-    (("extends: kader.yaml", "extends: weg.yaml"), "cannot be read"),
-    (("extends: kader.yaml", "extends: regio.yaml"), "leads back to this file"),
-    (("title: Regio\n", "title: Regio\nprecedence: [onderwijs, jeugdwet]\n"), "may not set 'precedence'"),
+    (("extends: kader.yaml", "extends: weg.yaml"), "is niet te lezen"),
+    (("extends: kader.yaml", "extends: regio.yaml"), "leidt terug naar dit bestand"),
+    (("title: Regio\n", "title: Regio\nprecedence: [onderwijs, jeugdwet]\n"), "mag 'precedence' niet zetten"),
 ])
 def test_a_base_that_cannot_be_used_is_an_invalid_base(region: Path, change, message):
     region.write_text(OVERLAY.replace(*change), encoding="utf-8")
@@ -279,4 +279,4 @@ def test_an_extends_through_a_symlink_loop_is_a_located_problem_not_a_traceback(
     path = write(tmp_path, "regio.yaml", 'schema_version: 1\nframework: r\nextends: a.yaml\ntitle: R\nversion: "1"\n')
     [problem] = check_framework(path)
     assert (problem.code, problem.line, problem.column) == ("invalid-base", 3, 10)
-    assert "cannot be read" in problem.message
+    assert "is niet te lezen" in problem.message

@@ -62,9 +62,19 @@ def test_the_test_kit_without_hypothesis_says_how_to_install_it():
         "except ImportError as error:\n"
         "    print(type(error).__name__, error.name, error, sep='|')\n")
     assert done.returncode == 0, done.stderr
-    kind, name, message = done.stdout.strip().split("|")
-    assert (kind, name) == ("ModuleNotFoundError", "hypothesis")
+    error_type, name, message = done.stdout.strip().split("|")
+    assert (error_type, name) == ("ModuleNotFoundError", "hypothesis")
     assert "pip install 'wiebetaalt[testing]'" in message
+
+
+def test_the_invariants_of_the_test_kit_work_without_hypothesis():
+    done = _without_hypothesis(
+        "from wiebetaalt import Engine, load_framework\n"
+        "from wiebetaalt.testing import assert_invariants\n"
+        "with Engine(load_framework('rules/landelijk.yaml')) as engine:\n"
+        "    assert_invariants(engine, {'peildatum': '2025-03-01', 'hulpvraag': {'soort': 'basisondersteuning'}})\n"
+        "assert 'hypothesis' not in sys.modules\n")
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_licence_is_the_eupl_and_ships_with_the_package():
@@ -80,7 +90,8 @@ def test_every_python_ci_runs_is_supported_and_declared():
     [versions] = re.findall(r"^VERSIONS=\(([^)]*)\)", CI, re.M)
     assert versions.split() == ["3.11", "3.13"]
     assert PROJECT["requires-python"] == ">=3.11"  # no upper bound: a newer Python is not refused
-    declared = {c.rpartition(" :: ")[2] for c in PROJECT["classifiers"] if c.startswith("Programming Language :: Python :: 3.")}
+    declared = {c.rpartition(" :: ")[2] for c in PROJECT["classifiers"]
+                if c.startswith("Programming Language :: Python :: 3.")}
     assert set(versions.split()) <= declared
     assert "Needs Python 3.11 or newer" in README
 

@@ -1,7 +1,7 @@
 """Cross-module invariants on generated cases of the national framework: totality, determinism, the
 woonplaatsbeginsel, no decision from an unknown fact (the public kit, wiebetaalt.testing, here with
-more examples and with settling), and agreement of the durable engine with the independent
-reference interpreter."""
+more examples and with settling), and agreement of the durable engine and of the condition
+evaluator (wiebetaalt.model.conditions) with the independent reference interpreter."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import dataclasses
 from hypothesis import given, strategies as st
 
 from conftest import RULES
-from reference import truth as reference_truth
+from reference import evaluate as reference_evaluate, truth as reference_truth
 from wiebetaalt import load_framework
-from wiebetaalt.decision.outcome import resolve
+from wiebetaalt.model.conditions import evaluate
+from wiebetaalt.decision.resolve import resolve
 from wiebetaalt.testing import (
     INDIVIDUAL_YOUTH_CARE,
     assert_cites_legal_basis,
@@ -56,6 +57,15 @@ def test_durable_agrees_with_the_reference_interpreter(engine, raw):
     assert decided.audit is not None and reference.audit is None
     assert dataclasses.replace(decided, explanation="", audit=None) == dataclasses.replace(reference, explanation="")
     assert decided.explanation.startswith(reference.explanation)
+
+
+@given(cases(NATIONAL, known=0.6))
+def test_the_evaluator_agrees_with_the_reference_interpreter_on_every_condition(engine, raw):
+    case = engine.prepare(raw)
+    conditions = [rule.when for rule in NATIONAL.rules]
+    conditions += [source.when for funder in NATIONAL.funders for source in funder.party or [] if source.when]
+    for condition in conditions:
+        assert evaluate(condition, case)[0] is reference_evaluate(condition, case)
 
 
 @given(cases(NATIONAL, known=0.5))

@@ -89,9 +89,9 @@ def test_a_file_that_does_not_load_is_one_failing_test_with_every_located_proble
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
         "*kapot.yaml: laadt niet*",
-        "rules/kapot.yaml:23:40: unknown-value: 'extra-ondersteuning' is not a value of hulpvraag.soort *",
-        "rules/kapot.yaml:24:13: unknown-funder: unknown funder 'swv-school' *",
-        "rules/kapot.yaml:25:16: wrong-type: rules[0].grey_zone: Input should be a valid boolean",
+        "rules/kapot.yaml:23:40: unknown-value: 'extra-ondersteuning' is geen waarde van hulpvraag.soort *",
+        "rules/kapot.yaml:24:13: unknown-funder: onbekende betaler 'swv-school' *",
+        "rules/kapot.yaml:25:16: wrong-type: rules[0].grey_zone: verwacht true of false",
         "rules/kapot.yaml: laadt niet, de voorbeelden zijn niet uitgevoerd; zie `wiebetaalt check`",
     ])
     result.stdout.fnmatch_lines(["FAILED rules/kapot.yaml::laden*"])
@@ -102,7 +102,7 @@ def test_a_framework_too_broken_to_read_as_yaml_still_fails(project: pytest.Pyte
     (project.path / "rules" / "bytes.yaml").write_bytes(b"schema_version: 1\ntitle: caf\xe9\n")
     result = project.runpytest()
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["rules/bytes.yaml:2:11: encoding: the file is not valid UTF-8 (save it as UTF-8)"])
+    result.stdout.fnmatch_lines(["rules/bytes.yaml:2:11: encoding: het bestand is geen geldige UTF-8 (sla het op als UTF-8)"])
     result.stdout.fnmatch_lines(["rules/syntax.yaml:*: yaml-syntax: *"])
 
 

@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 
+from conftest import MINIMAL_FRAMEWORK
 from wiebetaalt.load.yaml import read_yaml
 from wiebetaalt.load.loader import check_framework
-from wiebetaalt.model.framework import LegalBasis, Text, framework_json_schema
+from wiebetaalt.model.framework import LegalBasis, Text
+from wiebetaalt.model.schema import framework_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -137,40 +139,16 @@ def test_the_schema_refuses_a_structural_mistake(path: Path):
 ATOM = {"field": "kind.verblijf", "eq": True}
 OTHER = {"field": "kind.leeftijd", "gte": 4}
 
-BASE: dict[str, Any] = {
-    "schema_version": 1,
-    "framework": "test",
-    "title": "Testkader",
-    "version": "1",
-    "precedence": ["jeugdwet", "onderwijs"],
-    "default_route": "tafel",
-    "routes": [{"id": "tafel", "name": "Regionale tafel", "description": "De regionale escalatietafel."}],
-    "funders": [
-        {
-            "id": "gemeente",
-            "name": "Woonplaatsgemeente",
-            "party": [{"id": "partij-gemeente", "field": "kind.brp_gemeente", "when": ATOM}],
-        }
-    ],
-    "rules": [
-        {
-            "id": "jeugdhulp",
-            "title": "Jeugdhulp betaalt de gemeente",
-            "domain": "jeugdwet",
-            "when": ATOM,
-            "funder": "gemeente",
-            "legal_basis": [{"citation": "Jeugdwet art. 2.3", "url": "https://example.org/jeugdwet"}],
-            "explanation": "De gemeente betaalt.",
-        }
-    ],
-    "examples": [
-        {
-            "name": "Voorbeeld",
-            "case": {"peildatum": "2025-03-01", "kind": {"verblijf": True}},
-            "expect": {"funder": "gemeente"},
-        }
-    ],
-}
+def _base() -> dict[str, Any]:
+    """The shared minimal framework, with a condition under its party source as well as its rule."""
+    data: dict[str, Any] = read_yaml(MINIMAL_FRAMEWORK).data
+    data["funders"][0]["party"][0]["when"] = ATOM
+    data["rules"][0]["when"] = ATOM
+    data["examples"][0]["case"] = {"peildatum": "2025-03-01", "kind": {"verblijf": True}}
+    return data
+
+
+BASE = _base()
 
 _files = itertools.count()
 _DROP = object()

@@ -43,8 +43,8 @@ def test_core_scalars_resolve_and_quoted_text_stays_text(text: str, value: objec
 def test_a_duplicate_key_is_reported_at_the_second_key_with_the_first_in_the_hint():
     document = read_yaml("title: een\nrules:\n  - id: a\n    id: b\ntitle: twee\n")
     assert [(i.code, i.mark, i.message, i.hint) for i in document.issues] == [
-        ("duplicate-key", Mark(4, 5), "key 'id' appears twice", "first at line 3; keep one"),
-        ("duplicate-key", Mark(5, 1), "key 'title' appears twice", "first at line 1; keep one"),
+        ("duplicate-key", Mark(4, 5), "sleutel 'id' komt twee keer voor", "eerst op regel 3; houd er één"),
+        ("duplicate-key", Mark(5, 1), "sleutel 'title' komt twee keer voor", "eerst op regel 1; houd er één"),
     ]
     assert document.data == {"title": "een", "rules": [{"id": "a"}]}  # the first one is kept
 
@@ -80,14 +80,14 @@ def test_python_tags_are_reported_and_never_constructed(text: str):
     issue = document.issues[0]
     assert issue.mark == Mark(1, 4)
     assert issue.message.startswith("tag 'tag:yaml.org,2002:python/")
-    assert issue.hint == "rule files hold plain data: remove the tag"
+    assert issue.hint == "een regelbestand bevat gewone gegevens: haal de tag weg"
     # What is left is plain data: the tag is dropped, nothing else.
     assert document.data["a"] in (["boom"], {"x": 1}, "", ["echo pwned"])
 
 
 def test_a_local_tag_is_reported_too():
     document = read_yaml("a: !vault geheim\n")
-    assert [(i.code, i.message) for i in document.issues] == [("yaml-tag", "tag '!vault' is not allowed")]
+    assert [(i.code, i.message) for i in document.issues] == [("yaml-tag", "tag '!vault' is niet toegestaan")]
     assert document.data == {"a": "geheim"}
 
 
@@ -95,7 +95,7 @@ def test_a_local_tag_is_reported_too():
 def test_a_recursive_alias_is_reported_and_cut(text: str):
     document = read_yaml(text)
     assert codes(document) == ["yaml-recursive"]
-    assert document.issues[0].message == "an alias refers to the structure that contains it"
+    assert document.issues[0].message == "een alias verwijst naar de structuur waarin hij zelf staat"
     assert document.data in ({"a": [1, None]}, {"a": {"b": 1, "c": None}})
 
 
@@ -137,7 +137,7 @@ def test_an_alias_bomb_stops_at_the_node_limit():
     document = read_yaml("\n".join(lines) + "\n")
 
     assert codes(document) == ["yaml-too-large"]
-    assert document.issues[0].message == f"the file expands to more than {MAX_NODES} values (aliases included)"
+    assert document.issues[0].message == f"het bestand groeit uit tot meer dan {MAX_NODES} waarden (aliassen meegeteld)"
     assert document.issues[0].mark.line == 1  # where the counter tripped: inside the innermost list
     assert document.data is None
     # Every value built gets one entry in the source map (each expansion has its own path), so
@@ -222,7 +222,7 @@ def test_a_duplicate_key_of_any_length_gives_a_short_message():
     document = read_yaml(f"? {key}\n: 1\n? {key}\n: 2\n")
     (issue,) = document.issues
     assert issue.code == "duplicate-key"
-    assert issue.message == f"key '{'k' * 40}…' appears twice"
+    assert issue.message == f"sleutel '{'k' * 40}…' komt twee keer voor"
 
 
 def test_shown_quotes_text_short_and_without_control_characters():
@@ -254,7 +254,7 @@ def test_read_file_refuses_what_is_no_regular_file_at_once(tmp_path, kind):
         assert isinstance(caught.value, IsADirectoryError) and caught.value.strerror == "Is a directory"
     else:
         assert isinstance(caught.value, NotARegularFile)
-        assert caught.value.strerror == "not a regular file but a pipe or a device"
+        assert caught.value.strerror == "geen gewoon bestand maar een pipe of een apparaat"
 
 
 def _check_in_thread(path):

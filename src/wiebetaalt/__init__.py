@@ -16,8 +16,8 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from .analysis.analyse import Analysis
-    from .decision.settle import Question, question
+    from .analysis.findings import Analysis
+    from .decision.questions import Question, question
     from .analysis.recheck import Recheck, RecheckError, recheck
     from .decision.audit import Audit
     from .model.case import Case, parse_case
@@ -44,10 +44,10 @@ _HOMES = {
     "Engine": "engine.engine",
     "check_framework": "load.loader", "load_framework": "load.loader",
     "ExampleResult": "testing.examples", "check_example": "testing.examples", "run_examples": "testing.examples",
-    "Question": "decision.settle", "question": "decision.settle",
+    "Question": "decision.questions", "question": "decision.questions",
     "Audit": "decision.audit", "Recheck": "analysis.recheck", "RecheckError": "analysis.recheck",
     "recheck": "analysis.recheck",
-    "Analysis": "analysis.analyse",
+    "Analysis": "analysis.findings",
 }
 
 if not _typing.TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error

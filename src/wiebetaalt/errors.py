@@ -6,8 +6,49 @@ yields every :class:`CaseProblem` at once. Only the command line turns them into
 
 from __future__ import annotations
 
+import difflib
+import errno
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+#: Text longer than this is not compared with the choices (difflib's cost grows with the square).
+_LONGEST_COMPARED = 200
+
+
+def closest(given: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``given``, or None when none is close (or ``given`` is very long)."""
+    if len(given) > _LONGEST_COMPARED:
+        return None
+    close = difflib.get_close_matches(given, list(choices), n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(given: str, choices: Iterable[str], *, shown: Callable[[str], str] = repr) -> str:
+    """The one suggestion every problem and case error makes: ``bedoelt u 'jeugdhulp'?`` for the
+    choice closest to ``given``, or empty text when none is close."""
+    close = closest(given, choices)
+    return f"bedoelt u {shown(close)}?" if close is not None else ""
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "de schijf is vol",
+    errno.EPIPE: "de ontvanger is gestopt met lezen",
+    errno.ENOENT: "het bestand of de map bestaat niet",
+    errno.EACCES: "geen toegang",
+    errno.EPERM: "niet toegestaan",
+    errno.EISDIR: "het is een map",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.EROFS: "alleen-lezen bestandssysteem",
+    errno.EDQUOT: "de schijfruimte (quotum) is op",
+    errno.ELOOP: "te veel symbolische links (een kring)",
+    errno.ENAMETOOLONG: "de naam is te lang",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why a file could not be read or written, in Dutch where the reason is a common one."""
+    return _OS_REASONS.get(error.errno or 0) or error.strerror or str(error)
 
 
 class WiebetaaltError(Exception):
@@ -50,16 +91,22 @@ class FrameworkError(WiebetaaltError, ValueError):
 
 @dataclass(frozen=True)
 class CaseProblem:
-    """One bad field of a case: its dotted path, what is wrong and what was expected."""
+    """One bad field of a case: its dotted path, what is wrong (Dutch), what was expected, and a
+    stable code (kebab-case, like the codes of :class:`Problem`; listed in docs/case.md).
+
+    The message never repeats the value: a value may be a name or a BSN typed in the wrong field,
+    and messages end up in logs and output files.
+    """
 
     field: str
     message: str
     expected: str = ""
+    code: str = "invalid-value"
 
     def __str__(self) -> str:
-        where = self.field or "(case)"
+        where = self.field or "(casus)"
         text = f"{where}: {self.message}"
-        return f"{text}; expected {self.expected}" if self.expected else text
+        return f"{text}; verwacht {self.expected}" if self.expected else text
 
 
 class CaseError(WiebetaaltError, ValueError):

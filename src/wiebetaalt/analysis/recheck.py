@@ -24,7 +24,6 @@ from ..model.case import Case, parse_case
 from ..model.framework import Framework
 
 
-
 class RecheckError(WiebetaaltError, ValueError):
     """A stored record is not a wiebetaalt outcome with an audit record (the message is Dutch)."""
 
@@ -143,6 +142,7 @@ def recheck(stored: Mapping[str, Any], framework: Framework | Engine, *,
         wiebetaalt_before=str(audit.get("wiebetaalt") or UNKNOWN_VERSION), wiebetaalt_now=outcome.audit.wiebetaalt,
         postcodes_changed=postcodes_changed,
     )
+    # the summary words the whole comparison, so it is written once the comparison is made
     return dataclasses.replace(result, summary=_summary(result, stored))
 
 
@@ -163,7 +163,7 @@ _HINT = "bewaar de uitvoer van `wiebetaalt decide --json`"
 def _read(stored: Any) -> tuple[Mapping[str, Any], Case]:
     """The stored audit record and its case, checked; RecheckError says what is wrong, in Dutch."""
     if not isinstance(stored, Mapping):
-        raise RecheckError(f"{_NOT_AN_OUTCOME}: verwacht een JSON-object, niet {_kind(stored)} ({_HINT})")
+        raise RecheckError(f"{_NOT_AN_OUTCOME}: verwacht een JSON-object, niet {_json_type(stored)} ({_HINT})")
     if stored.get("status") not in ("decision", "escalation"):
         raise RecheckError(f"{_NOT_AN_OUTCOME}: 'status' is niet 'decision' of 'escalation' ({_HINT})")
     named = stored.get("rules")
@@ -201,7 +201,7 @@ def _read(stored: Any) -> tuple[Mapping[str, Any], Case]:
     return audit, case
 
 
-def _kind(value: Any) -> str:
+def _json_type(value: Any) -> str:
     return {list: "een lijst", str: "tekst", int: "een getal", float: "een getal", bool: "true of false"}.get(
         type(value), "null" if value is None else type(value).__name__)
 
@@ -230,6 +230,8 @@ def _differences(stored: Mapping[str, Any], now: Mapping[str, Any]) -> tuple[Dif
     return tuple(Difference(field, value, current.get(field)) for field, value in before.items()
                  if current.get(field) != value and (value or current.get(field)))
 
+
+# --- The summary, in Dutch -------------------------------------------------------------------------
 
 #: the outcome's fields in a few Dutch words, for the summary
 _FIELD_NAMES = {

@@ -24,10 +24,10 @@ from importlib import metadata
 from pathlib import PurePath
 from typing import Any
 
+from ..load.postcodes import PostcodeTable
 from ..model.case import Case
 from ..model.framework import Framework, Rule
 from .outcome import Decision, Outcome
-from ..load.postcodes import PostcodeTable
 
 #: The form of the audit record; a stored record of another form is refused by ``recheck``.
 AUDIT_FORMAT = "wiebetaalt-audit/1"

@@ -1,93 +1,31 @@
-"""Which facts settle a missing-facts escalation, what each answer leads to, and asking for them.
+"""Which facts settle a missing-facts escalation, and what each answer leads to.
 
 An escalation for missing facts lists every fact the outcome still depends on. A person filling
 in a form wants less: the smallest set of those facts whose answers turn the escalation into an
 answer, and for each fact what every possible answer would lead to. Both are found by deciding the
 case again with the fact filled in, for one value of every class of values the framework tells
 apart (:mod:`wiebetaalt.model.space`), so what they say holds for every answer, not only the ones tried.
+Asking a person for them is :mod:`wiebetaalt.decision.questions`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
-from pydantic import BaseModel
-
-from ..model.case import CASE_FIELDS, Case, Child, Need, School, parse_case, put_field
-from ..errors import CaseError
-from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
+from ..model.case import CASE_FIELDS, Case, parse_case, put_field
 from ..model.framework import Framework
 from ..model.space import OTHER_TEXT, field_space
+from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
 
 #: How settling decides a case with one more fact filled in: an Engine's ``decide`` without settling.
 Decide = Callable[[Case], Outcome]
-
-
-class Decides(Protocol):
-    """What :func:`ask` needs of an engine: it decides a case (and settles missing facts)."""
-
-    def decide(self, case: Case) -> Outcome: ...
 
 #: Filled in for a text field that no condition compares: any value leads to the same outcome.
 ANY_TEXT = "(ingevulde waarde)"
 #: At most this many extra decisions to find the smallest settling set; beyond it, none is named.
 SEARCH_BUDGET = 400
-_SECTIONS: dict[str, type[BaseModel]] = {"kind": Child, "school": School, "hulpvraag": Need}
-
-
-@dataclass(frozen=True)
-class Question:
-    """One fact to ask for: the Dutch question, its kind, the choices (for yes/no and lists)."""
-
-    field: str
-    text: str
-    kind: str
-    choices: tuple[str, ...] = ()
-
-    def parse(self, answer: str) -> Any:
-        """The value an answer typed by a person stands for; raises ValueError with a Dutch message."""
-        answer = answer.strip()
-        if self.kind == "bool":
-            lowered = answer.lower()
-            if lowered in ("ja", "j", "true", "1"):
-                return True
-            if lowered in ("nee", "n", "false", "0"):
-                return False
-            raise ValueError("antwoord ja of nee")
-        if self.kind == "enum":
-            if answer.isdigit() and 1 <= int(answer) <= len(self.choices):
-                return self.choices[int(answer) - 1]
-            if answer in self.choices:
-                return answer
-            raise ValueError(f"kies een nummer van 1 tot en met {len(self.choices)}")
-        if self.kind == "int":
-            try:
-                return int(answer)
-            except ValueError:
-                raise ValueError("antwoord met een heel getal") from None
-        if self.kind == "date":
-            try:
-                return dt.date.fromisoformat(answer).isoformat()
-            except ValueError:
-                raise ValueError("antwoord met een datum JJJJ-MM-DD") from None
-        if not answer:
-            raise ValueError("vul een waarde in")
-        return answer
-
-
-def question(path: str) -> Question:
-    """The question for case field ``path``, worded from the case model's description."""
-    section, name = path.split(".")
-    info = _SECTIONS[section].model_fields[name]
-    ftype = CASE_FIELDS[path]
-    text = info.description or f"Wat is {path}?"
-    if not text.endswith("?"):
-        text = f"{text.rstrip('.')} — wat is {path}?"
-    choices = ("ja", "nee") if ftype.kind == "bool" else tuple(ftype.values)
-    return Question(path, text, ftype.kind, choices)
 
 
 def with_fact(case: Case, path: str, value: Any) -> Case:
@@ -100,20 +38,20 @@ def with_fact(case: Case, path: str, value: Any) -> Case:
 def _candidates(framework: Framework, case: Case, path: str) -> list[tuple[Any, str]]:
     """(value, label) for one value of every class of values of ``path`` the framework tells apart."""
     space = field_space(framework, path, case.peildatum)
-    kind = CASE_FIELDS[path].kind
-    if kind == "bool":
+    value_type = CASE_FIELDS[path].kind
+    if value_type == "bool":
         return [(True, "ja"), (False, "nee")]
-    if kind == "enum":
+    if value_type == "enum":
         return [(v, str(v)) for v in space.values]
-    if kind == "str":
+    if value_type == "str":
         named = [(v, str(v)) for v in space.values if v != OTHER_TEXT]
         return [*named, (ANY_TEXT, "een andere waarde" if named else "een waarde")]
     found = []
     values = list(space.values)
     for i, value in enumerate(values):
         if i + 1 == len(values):
-            label = f"{value} of meer" if kind == "int" else f"vanaf {value}"
-        elif kind == "int":
+            label = f"{value} of meer" if value_type == "int" else f"vanaf {value}"
+        elif value_type == "int":
             last = values[i + 1] - 1
             label = str(value) if last == value else f"{value} t/m {last}"
         else:
@@ -216,44 +154,3 @@ class _OverBudget(Exception):
 
 
 _MAX_DEPTH = 10
-
-
-def ask(
-    engine: Decides,
-    case: Case | Mapping[str, Any],
-    read: Callable[[str], str],
-    write: Callable[[str], Any],
-    *,
-    limit: int = 50,
-) -> Outcome:
-    """Decide ``case``, asking for the facts still needed one at a time until it is settled.
-
-    ``read(prompt)`` returns the person's answer (``input`` at a terminal); ``write`` prints. The
-    fact asked first is one of the smallest settling set, so a person answers as few questions as
-    the framework allows. An empty answer stops the asking and returns the outcome so far.
-    """
-    current = case if isinstance(case, Case) else parse_case(case)
-    outcome = engine.decide(current)
-    for _ in range(limit):
-        if not (isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS):
-            break
-        path = (outcome.settling_facts or outcome.missing_facts)[0]
-        asked = question(path)
-        write(f"\n{asked.text}")
-        for number, choice in enumerate(asked.choices if asked.kind == "enum" else (), start=1):
-            write(f"  {number}. {choice}")
-        for answer in outcome.answers:
-            if answer.field == path:
-                write(f"  ({answer.label} → {answer.result})")
-        while True:
-            typed = read(f"{path}: ")
-            if not typed.strip():
-                return outcome
-            try:
-                current = with_fact(current, path, asked.parse(typed))
-                break
-            except (ValueError, CaseError) as error:
-                write(f"  {error}")
-        outcome = engine.decide(current)
-    return outcome
-

@@ -3,7 +3,7 @@
 Declared once here and read by everything that reasons about cases: the engine fills them in
 (:func:`derive`), the grey-zone map asks for the fact a derived one comes from
 (:mod:`wiebetaalt.analysis`), and the test kit keeps a derivation's inputs out of a case that must
-leave its target unknown (:mod:`wiebetaalt.testing.kit`). docs/case.md explains each derivation.
+leave its target unknown (:mod:`wiebetaalt.testing`). docs/case.md explains each derivation.
 
 What was derived is reported as data (:data:`~wiebetaalt.decision.explain.Note`), which
 :mod:`wiebetaalt.decision.explain` words.
@@ -40,6 +40,14 @@ DERIVATIONS: tuple[Derivation, ...] = (
 )
 #: target → the facts it is derived from
 DERIVED_FROM: dict[str, tuple[str, ...]] = {d.target: d.inputs for d in DERIVATIONS}
+#: target → the inputs its value is taken from; the other inputs only say which of them applies
+#: (a registration date whether a move counts yet). A fact that one of these would give, but that
+#: the engine derived from the others, is not left open by the case (the test kit asks this).
+DERIVED_VALUE_FROM: dict[str, tuple[str, ...]] = {
+    "kind.brp_gemeente": ("kind.postcode", "kind.vorige_brp_gemeente"),
+    "kind.brp_woonadres": ("kind.briefadres", "kind.brp_gemeente"),
+    "kind.verblijf": ("kind.soort_verblijf",),
+}
 
 
 

@@ -32,9 +32,9 @@ from .compiler import CATCH_ALL, CompiledFramework
 #: how to rebuild durable-rules so that it imports (the README says why)
 DURABLE_FIX = ("CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject pip install --no-cache-dir --force-reinstall "
                "--no-deps durable-rules==2.0.28")
-#: Cases matched in one pass through durable by :meth:`Engine.decide_many` (200 to 1000 measure
-#: about the same, docs/engine.md). Every rule gets it as ``cap``: durable then returns one action
-#: per rule and chunk carrying every matched fact, instead of one action per rule and fact.
+#: Cases matched in one pass through durable by :meth:`Engine.decide_many` (docs/engine.md compares
+#: sizes). Every rule gets it as ``cap``: durable then returns one action per rule and chunk
+#: carrying every matched fact, instead of one action per rule and fact.
 CHUNK_SIZE = 500
 
 _ASSERTED = 0

@@ -1,11 +1,10 @@
 """The Engine: a case in, an outcome out. It derives facts (the postcode's municipality, the
 spelling of names), matches the case in durable_rules through :mod:`.durable`, and resolves the
-fired rules into one outcome (:mod:`wiebetaalt.decision.outcome`), settling missing facts on request.
+fired rules into one outcome (:mod:`wiebetaalt.decision.resolve`), settling missing facts on request.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import threading
@@ -14,19 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from ..decision.audit import Auditor
-from ..decision.explain import derivations
-from ..decision.outcome import Escalation, EscalationReason, Outcome, Resolver, Truth, with_changes
+from ..decision.explain import Note, Part, Settled, explain
+from ..decision.outcome import Escalation, EscalationReason, Outcome, with_changes
+from ..decision.resolve import Resolver, Truth
 from ..decision.settle import settle as settle_facts
 from ..errors import CaseError, EvaluationError
 from ..load.postcodes import PostcodeTable, bundled_postcodes
-from ..model.case import MUNICIPALITY_FIELDS, Case, KnownNames, parse_case
+from ..model.case import MUNICIPALITY_FIELDS, Case, parse_case
 from ..model.framework import Framework, compared_texts
+from ..model.names import KnownNames
 from . import durable
-from .compiler import CompiledFramework, case_fact, compile_framework
+from .compiler import CompiledFramework, compile_framework
 from .derive import derive
 from .durable import CHUNK_SIZE, require_durable
+from .fact import case_fact
 
-try:  # orjson halves the cost of the JSON that crosses into durable; plain json works too
+try:  # orjson encodes the facts that cross into durable faster (docs/engine.md); plain json works too
     import orjson
 
     def _dumps(value: Any) -> str:
@@ -126,13 +128,13 @@ class Engine:
         """
         return self._prepare(case)[0]
 
-    def _prepare(self, case: Case | Mapping[str, Any]) -> tuple[Case, str]:
+    def _prepare(self, case: Case | Mapping[str, Any]) -> tuple[Case, tuple[Note, ...]]:
         if not isinstance(case, Case):
             case = parse_case(case)
         case, notes = derive(case, self.postcodes)
         # rules compare text exactly: each name as the framework spells it, also one found
         # through the postcode table (docs/case.md)
-        return self._names.canonical(case), derivations(notes)
+        return self._names.canonical(case), notes
 
     def match(self, case: Case) -> Truth:
         """Run the case through durable: which rules and party sources hold, and which may hold."""
@@ -216,29 +218,26 @@ class Engine:
         # the audit record keeps the case as given (validated), not as prepared: deciding it again
         # then prepares it again, with the note that says what was derived
         given = case if isinstance(case, Case) else parse_case(case)
-        prepared, note = self._prepare(given)
-        return self._conclude(given, prepared, note, self.match(prepared), settle)
+        prepared, notes = self._prepare(given)
+        return self._conclude(given, prepared, notes, self.match(prepared), settle)
 
     def _decide_unsettled(self, case: Case) -> Outcome:
         return self.decide(case, settle=False)
 
-    def _conclude(self, given: Case, prepared: Case, note: str, truth: Truth, settle: bool) -> Outcome:
-        outcome = self._resolver.resolve(prepared, truth)
+    def _conclude(self, given: Case, prepared: Case, notes: tuple[Note, ...], truth: Truth,
+                  settle: bool) -> Outcome:
+        # the resolver leaves the explanation as parts: what the engine derived and what settles the
+        # case are added to them, and the whole is rendered once
+        outcome = self._resolver.draft(prepared, truth)
+        parts: tuple[Part, ...] = outcome.explanation_parts + notes if notes else outcome.explanation_parts
         audit = self.auditor.record(given, outcome, settle)
-        if note:
-            outcome = with_changes(outcome, explanation=f"{outcome.explanation} {note}", audit=audit)
-        else:
-            outcome = with_changes(outcome, audit=audit)
         if settle and isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS:
             facts, answers = settle_facts(self._decide_unsettled, self.framework, prepared, outcome)
-            outcome = dataclasses.replace(outcome, settling_facts=facts, answers=answers)
             if facts:
-                outcome = dataclasses.replace(
-                    outcome,
-                    explanation=f"{outcome.explanation} Met antwoord op {', '.join(facts)} is de casus in elk "
-                    "geval beslist of duidelijk naar wie hij gaat.",
-                )
-        return outcome
+                parts += (Settled(facts),)
+            return with_changes(outcome, explanation=explain(parts), explanation_parts=parts, audit=audit,
+                                settling_facts=facts, answers=answers)
+        return with_changes(outcome, explanation=explain(parts), explanation_parts=parts, audit=audit)
 
     def decide_many(
         self, cases: Iterable[Case | Mapping[str, Any]], *, settle: bool = True, chunk_size: int = CHUNK_SIZE
@@ -259,7 +258,7 @@ class Engine:
 
     def _decide_chunk(self, chunk: list[Case | Mapping[str, Any]], settle: bool) -> list[Outcome | CaseError]:
         results: list[Outcome | CaseError | None] = []
-        valid: list[tuple[int, Case, Case, str]] = []
+        valid: list[tuple[int, Case, Case, tuple[Note, ...]]] = []
         for case in chunk:
             try:
                 given = case if isinstance(case, Case) else parse_case(case)

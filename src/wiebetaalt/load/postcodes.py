@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from .yaml import NotARegularFile, read_file, shown
-from ..model.case import find_invisible
+from ..model.text import find_invisible
 from ..errors import WiebetaaltError
 
 _POSTCODE_NAMES = ("postcode", "pc6", "pc4", "postcode6", "postcode4")

@@ -65,7 +65,7 @@ def read_file(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
         if stat.S_ISDIR(mode):  # the error reading a folder gives, as before this check
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
         if not stat.S_ISREG(mode):
-            raise NotARegularFile(errno.EINVAL, "not a regular file but a pipe or a device", os.fspath(path))
+            raise NotARegularFile(errno.EINVAL, "geen gewoon bestand maar een pipe of een apparaat", os.fspath(path))
         stream = os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
@@ -128,9 +128,9 @@ class _Composer(
             if self._depth >= MAX_DEPTH:
                 raise _LimitExceeded(YamlIssue(
                     "yaml-too-large",
-                    f"the file nests lists and mappings more than {MAX_DEPTH} levels deep",
+                    f"in het bestand zijn lijsten en mappings meer dan {MAX_DEPTH} niveaus diep genest",
                     self._positions.mark(event.start_mark),
-                    "flatten the structure; split deeply nested any/all conditions into rules",
+                    "maak de structuur platter; verdeel diep geneste any/all-voorwaarden over regels",
                 ))
             self._depth += 1
             try:
@@ -192,9 +192,9 @@ class _Positions:
 def _too_many(mark: Mark) -> YamlIssue:
     return YamlIssue(
         "yaml-too-large",
-        f"the file expands to more than {MAX_NODES} values (aliases included)",
+        f"het bestand groeit uit tot meer dan {MAX_NODES} waarden (aliassen meegeteld)",
         mark,
-        "split the framework or remove repeated aliases",
+        "verdeel het kader of haal herhaalde aliassen weg",
     )
 
 
@@ -260,7 +260,7 @@ class _Builder:
             self.document.issues.append(
                 YamlIssue(
                     "yaml-recursive",
-                    "an alias refers to the structure that contains it",
+                    "een alias verwijst naar de structuur waarin hij zelf staat",
                     self._loop_mark(node, edge),
                 )
             )
@@ -298,9 +298,9 @@ class _Builder:
             self.document.issues.append(
                 YamlIssue(
                     "yaml-tag",
-                    f"tag {node.tag!r} is not allowed",
+                    f"tag {node.tag!r} is niet toegestaan",
                     self._mark(node),
-                    "rule files hold plain data: remove the tag",
+                    "een regelbestand bevat gewone gegevens: haal de tag weg",
                 )
             )
 
@@ -327,7 +327,7 @@ class _Builder:
         for position, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _INT, _BOOL, _NULL):
                 self.document.issues.append(
-                    YamlIssue("wrong-type", "a key must be plain text", self._mark(key_node))
+                    YamlIssue("wrong-type", "een sleutel moet gewone tekst zijn (geen lijst of mapping)", self._mark(key_node))
                 )
                 continue
             key = key_node.value
@@ -336,9 +336,9 @@ class _Builder:
                 self.document.issues.append(
                     YamlIssue(
                         "duplicate-key",
-                        f"key {shown(key)} appears twice",
+                        f"sleutel {shown(key)} komt twee keer voor",
                         self._mark(key_node),
-                        f"first at line {first.line}; keep one",
+                        f"eerst op regel {first.line}; houd er één",
                     )
                 )
                 continue
@@ -358,8 +358,8 @@ def read_yaml(text: str) -> Document:
         line = text.count("\n", 0, MAX_CHARS) + 1
         column = MAX_CHARS - (text.rfind("\n", 0, MAX_CHARS) + 1) + 1
         document.issues.append(YamlIssue(
-            "yaml-too-large", f"the file has more than {MAX_CHARS} characters", Mark(line, column),
-            "split the framework"))
+            "yaml-too-large", f"het bestand heeft meer dan {MAX_CHARS} tekens", Mark(line, column),
+            "verdeel het kader over een basis en overlays"))
         return document
     positions = _Positions(text)
     try:
@@ -368,8 +368,8 @@ def read_yaml(text: str) -> Document:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
         document.issues.append(
-            YamlIssue("yaml-syntax", f"character {error.character!r} is not allowed in YAML", Mark(line, column),
-                      "remove the control character")
+            YamlIssue("yaml-syntax", f"teken {error.character!r} is niet toegestaan in YAML", Mark(line, column),
+                      "haal het stuurteken weg")
         )
         return document
     try:
@@ -380,11 +380,13 @@ def read_yaml(text: str) -> Document:
     except yaml.MarkedYAMLError as error:
         where = error.problem_mark or error.context_mark
         mark = positions.mark(where) if where else Mark(1, 1)
-        message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        document.issues.append(YamlIssue("yaml-syntax", message or "invalid YAML", mark))
+        # PyYAML's own words (English) say what it met; the Dutch says what it is
+        detail = " ".join(str(part) for part in (error.context, error.problem) if part)
+        document.issues.append(YamlIssue("yaml-syntax", f"ongeldige YAML ({detail})" if detail else "ongeldige YAML",
+                                         mark))
         return document
     except yaml.YAMLError as error:
-        document.issues.append(YamlIssue("yaml-syntax", str(error), Mark(1, 1)))
+        document.issues.append(YamlIssue("yaml-syntax", f"ongeldige YAML ({error})", Mark(1, 1)))
         return document
     finally:
         composer.dispose()

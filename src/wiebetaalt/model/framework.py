@@ -1,36 +1,31 @@
 """The decision-framework format: frozen pydantic models of a rule file.
 
-A rule file is data that policymakers edit. Conditions are structured (``all``/``any``/``not``
-over ``{field, <operator>: value}``); nothing in a file is ever executed. The structural keys are
+A rule file is data that policymakers edit: funders, rules, routes and examples, each rule with a
+condition (:mod:`wiebetaalt.model.conditions`) that nothing ever executes. The structural keys are
 English, the domain words (case fields, values, texts, citations) are Dutch.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import functools
-import operator
 import re
 from fractions import Fraction
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
-    Tag,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from .case import CASE_FIELDS, IsoDate
+from .conditions import Condition, atoms
 
 SCHEMA_VERSION = 1
 #: A placeholder in an explanation: ``{kind.brp_gemeente}``, filled in with the case's value.
@@ -45,195 +40,14 @@ Identifier = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Scalar = Union[bool, int, str]
-
-OPERATORS: tuple[str, ...] = ("eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "known")
 
 
-class _Compiled(BaseModel):
-    """A condition that caches plain-Python forms of itself (``functools.cached_property``).
-
-    The caches hold closures, which do not pickle; a copy sent to another process (as batch
-    worker processes get the framework) leaves them out and builds them again there.
-    """
-
-    def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k in type(self).model_fields}
-        return state
-
-
-class Atom(_Compiled):
-    """``{field: kind.leeftijd, gte: 7}``: one comparison of a case field; exactly one operator."""
-
-    model_config = _MODEL
-
-    field: Annotated[str, StringConstraints(min_length=1)]
-    eq: Scalar | None = None
-    ne: Scalar | None = None
-    in_: Annotated[list[Scalar] | None, Field(alias="in", min_length=1)] = None
-    not_in: Annotated[list[Scalar] | None, Field(min_length=1)] = None
-    lt: int | str | None = None
-    lte: int | str | None = None
-    gt: int | str | None = None
-    gte: int | str | None = None
-    known: bool | None = None
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> Atom:
-        used = self.operators()
-        if len(used) != 1:
-            raise PydanticCustomError(
-                "operator-count",
-                "a condition needs exactly one operator ({ops}); found: {found}",
-                {"ops": ", ".join(OPERATORS), "found": ", ".join(used) or "none"},
-            )
-        return self
-
-    def operators(self) -> list[str]:
-        return [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
-
-    # cached: resolving a case reads these for every atom, and the model is frozen
-    @functools.cached_property
-    def op(self) -> str:
-        return self.operators()[0]
-
-    @functools.cached_property
-    def value(self) -> Any:
-        return getattr(self, "in_" if self.op == "in" else self.op)
-
-    @functools.cached_property
-    def date_value(self) -> Any:
-        """The value as dates (``datetime.date`` or a list of them): rule files write dates as text."""
-        value = self.value
-        if isinstance(value, list):
-            return [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in value]
-        return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-    def holds_for(self, value: Any) -> bool:
-        """The comparison for one known value of the field (a date compares with the dates written)."""
-        return bool(_COMPARE[self.op](value, self.date_value if isinstance(value, dt.date) else self.value))
-
-    @functools.cached_property
-    def evaluate(self) -> Evaluator:
-        """See :data:`Evaluator`."""
-        get = operator.attrgetter(self.field)
-        if self.op == "known":
-            wanted = bool(self.value)
-            return lambda case: ((get(case) is not None) is wanted, ())
-        field = (self.field,)
-        compare = _COMPARE[self.op]
-        date = self.field in CASE_FIELDS and CASE_FIELDS[self.field].kind == "date"
-        target = self.date_value if date else self.value
-
-        def evaluate(case: Any) -> Verdict:
-            value = get(case)
-            if value is None:
-                return None, field
-            return bool(compare(value, target)), ()
-
-        return evaluate
-
-
-#: The three-valued truth of a condition for a case, and when it is unknown the fields (in order of
-#: appearance, each once) that leave it open; a field in a part that is settled anyway is not one.
-Verdict = tuple["bool | None", tuple[str, ...]]
-#: A condition compiled once into plain Python: case -> :data:`Verdict`.
-Evaluator = Callable[[Any], Verdict]
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge,
-    "in": lambda value, options: value in options, "not_in": lambda value, options: value not in options,
-}  # fmt: skip
-
-
-def _combine(parts: list[Evaluator], decisive: bool) -> Evaluator:
-    # decisive: the part value that settles the whole (true for any, false for all)
-    def evaluate(case: Any) -> Verdict:
-        open_fields: list[str] = []
-        for part in parts:
-            value, fields = part(case)
-            if value is decisive:
-                return decisive, ()
-            if value is None:
-                open_fields += fields
-        return (None, tuple(dict.fromkeys(open_fields))) if open_fields else (not decisive, ())
-
-    return evaluate
-
-
-class All(_Compiled):
-    """``{all: [...]}``: every condition holds."""
-
-    model_config = _MODEL
-    all: Annotated[list[Condition], Field(min_length=1)]
-
-    @functools.cached_property
-    def evaluate(self) -> Evaluator:
-        """See :data:`Evaluator`."""
-        return _combine([c.evaluate for c in self.all], False)
-
-
-class AnyOf(_Compiled):
-    """``{any: [...]}``: at least one condition holds."""
-
-    model_config = _MODEL
-    any: Annotated[list[Condition], Field(min_length=1)]
-
-    @functools.cached_property
-    def evaluate(self) -> Evaluator:
-        """See :data:`Evaluator`."""
-        return _combine([c.evaluate for c in self.any], True)
-
-
-class Not(_Compiled):
-    """``{not: condition}``: the condition does not hold."""
-
-    model_config = _MODEL
-    not_: Condition = Field(alias="not")
-
-    @functools.cached_property
-    def evaluate(self) -> Evaluator:
-        """See :data:`Evaluator`."""
-        inner = self.not_.evaluate
-
-        def evaluate(case: Any) -> Verdict:
-            value, fields = inner(case)
-            return (None if value is None else not value), fields
-
-        return evaluate
-
-
-def condition_kind(value: Any) -> str:
-    """Which kind of condition a raw mapping is, by its keys (used as pydantic's discriminator)."""
-    if isinstance(value, dict):
-        for key in ("all", "any", "not"):
-            if key in value:
-                return key
-        return "atom"
-    if isinstance(value, BaseModel):
-        kinds: dict[type[BaseModel], str] = {All: "all", AnyOf: "any", Not: "not"}
-        return kinds.get(type(value), "atom")
-    return "atom"
-
-
-Condition = Annotated[
-    Union[
-        Annotated[All, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[Not, Tag("not")],
-        Annotated[Atom, Tag("atom")],
-    ],
-    Discriminator(condition_kind),
-]
-
-
-def _list_means_all(value: object) -> object:
-    # A bare list under `when:` reads as "all of these", the common case for policymakers.
+def list_means_all(value: object) -> object:
+    """A bare list under ``when:`` reads as "all of these", the common case for policymakers."""
     return {"all": value} if isinstance(value, list) else value
 
 
-When = Annotated[Condition, BeforeValidator(_list_means_all)]
+When = Annotated[Condition, BeforeValidator(list_means_all)]
 
 
 class LegalBasis(BaseModel):
@@ -294,9 +108,9 @@ class SplitPart(BaseModel):
     @model_validator(mode="after")
     def _one_payer_one_weight(self) -> SplitPart:
         if (self.funder is None) == (self.party is None):
-            raise PydanticCustomError("split-part", "a split part names exactly one of funder or party")
+            raise PydanticCustomError("split-part", "een deel noemt precies één van funder of party")
         if sum(x is not None for x in (self.weight, self.weight_field, self.remainder_of)) != 1:
-            raise PydanticCustomError("split-part", "a split part has exactly one of weight, weight_field or remainder_of")
+            raise PydanticCustomError("split-part", "een deel heeft precies één van weight, weight_field of remainder_of")
         return self
 
 
@@ -310,7 +124,7 @@ class Split(BaseModel):
     @model_validator(mode="after")
     def _one_remainder(self) -> Split:
         if sum(p.remainder_of is not None for p in self.parts) > 1:
-            raise PydanticCustomError("split-part", "at most one split part takes the remainder")
+            raise PydanticCustomError("split-part", "hoogstens één deel neemt de rest")
         return self
 
 
@@ -332,7 +146,7 @@ class Funder(BaseModel):
     @model_validator(mode="after")
     def _split_alone(self) -> Funder:
         if self.split is not None and (self.party is not None or self.fallback is not None):
-            raise PydanticCustomError("split-part", "a funder with split has no party or fallback of its own")
+            raise PydanticCustomError("split-part", "een betaler met split heeft geen eigen party of fallback")
         return self
 
 
@@ -374,11 +188,11 @@ class Rule(Period):
     @model_validator(mode="after")
     def _funder_or_grey(self) -> Rule:
         if self.grey_zone and self.funder is not None:
-            raise PydanticCustomError("rule-outcome", "a grey-zone rule names no funder; use suggested_funder")
+            raise PydanticCustomError("rule-outcome", "een grijze-zoneregel noemt geen funder; gebruik suggested_funder")
         if not self.grey_zone and self.funder is None:
-            raise PydanticCustomError("rule-outcome", "a rule names a funder, or is marked grey_zone: true")
+            raise PydanticCustomError("rule-outcome", "een regel noemt een funder, of heeft grey_zone: true")
         if not self.grey_zone and self.suggested_funder is not None:
-            raise PydanticCustomError("rule-outcome", "suggested_funder belongs to a grey-zone rule only")
+            raise PydanticCustomError("rule-outcome", "suggested_funder hoort alleen bij een grijze-zoneregel")
         return self
 
 
@@ -415,9 +229,9 @@ class Expectation(BaseModel):
     @model_validator(mode="after")
     def _decision_or_escalation(self) -> Expectation:
         if (self.funder is None) == (self.escalation is None):
-            raise PydanticCustomError("example-expectation", "an expectation names exactly one of funder or escalation")
+            raise PydanticCustomError("example-expectation", "een verwachting noemt precies één van funder of escalation")
         if self.route is not None and self.escalation is None:
-            raise PydanticCustomError("example-expectation", "only an escalation has a route")
+            raise PydanticCustomError("example-expectation", "alleen een escalatie heeft een route")
         return self
 
 
@@ -479,11 +293,6 @@ class Framework(BaseModel):
         return next(r for r in self.routes if r.id == route_id)
 
 
-All.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
-
-
 def compared_texts(framework: Framework) -> dict[str, list[str]]:
     """Per text field, every text the framework's rules and party sources compare it with, in the
     order written."""
@@ -491,127 +300,9 @@ def compared_texts(framework: Framework) -> dict[str, list[str]]:
     conditions: list[Condition] = [rule.when for rule in framework.rules]
     conditions += [source.when for funder in framework.funders for source in funder.party or []
                    if source.when is not None]
-    stack = list(reversed(conditions))
-    while stack:
-        condition = stack.pop()
-        if isinstance(condition, (All, AnyOf)):
-            stack.extend(reversed(condition.all if isinstance(condition, All) else condition.any))
-        elif isinstance(condition, Not):
-            stack.append(condition.not_)
-        elif condition.field in CASE_FIELDS and CASE_FIELDS[condition.field].kind == "str":
-            values = condition.value if isinstance(condition.value, list) else [condition.value]
-            found.setdefault(condition.field, []).extend(value for value in values if isinstance(value, str))
+    for condition in conditions:
+        for atom in atoms(condition):
+            if atom.field in CASE_FIELDS and CASE_FIELDS[atom.field].kind == "str":
+                values = atom.value if isinstance(atom.value, list) else [atom.value]
+                found.setdefault(atom.field, []).extend(value for value in values if isinstance(value, str))
     return found
-
-
-_SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
-    Atom, All, AnyOf, Not, LegalBasis, PartySource, Funder, Route, Rule, Expectation, Example, Framework
-)
-
-# What Text's strip_whitespace removes: pydantic-core trims Unicode White_Space (Rust's trim). Spelled
-# out because `\s` differs between the regex engines of editors (ECMA-262: with U+FEFF, without
-# U+0085) and Python's, and the schema must refuse exactly the texts the loader finds empty.
-_STRIPPED = r"\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-
-# Rule._funder_or_grey: a grey zone names no funder; any other rule names one and suggests none.
-_RULE_OUTCOME: dict[str, Any] = {
-    "if": {"properties": {"grey_zone": {"const": True}}, "required": ["grey_zone"]},
-    "then": {"properties": {"funder": {"type": "null"}}},
-    "else": {
-        "required": ["funder"],
-        "properties": {"funder": {"not": {"type": "null"}}, "suggested_funder": {"type": "null"}},
-    },
-}
-
-
-def framework_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a rule file, for editors that check YAML as it is typed.
-
-    pydantic derives the schema from the models but cannot see their validators, so what those
-    validators enforce is added here as far as JSON Schema can say it. The schema never refuses a
-    file the loader accepts; it still misses what needs the whole file (references, unique ids,
-    override cycles, periods) and what a value means for its case field.
-    """
-    schema = Framework.model_json_schema(by_alias=True)
-    defs = schema["$defs"]
-
-    def prop(model: type[BaseModel], key: str) -> dict[str, Any]:
-        found: dict[str, Any] = (schema if model is Framework else defs[model.__name__])["properties"][key]
-        return found
-
-    for model, key in _fields_where(_means_all):
-        _allow_bare_list(prop(model, key))
-    for model, key in _fields_where(_is_text):
-        for member in _strings(prop(model, key)):
-            member["pattern"] = f"[^{_STRIPPED}]"
-    for model, key in _fields_where(lambda hint: hint is AnyHttpUrl):
-        for member in _strings(prop(model, key)):
-            # strict URL parsing refuses leading spaces and a missing `//`, so this prefix is exact
-            member["pattern"] = "^[Hh][Tt][Tt][Pp][Ss]?://"
-    # operators left null do not count (Atom.operators), so the others may still be written as null
-    defs["Atom"]["oneOf"] = _exactly_one_of(OPERATORS)
-    defs["Expectation"]["oneOf"] = _exactly_one_of(("funder", "escalation"))
-    defs["Expectation"]["oneOf"][0]["properties"]["route"] = {"type": "null"}  # only an escalation has a route
-    defs["Rule"].update(copy.deepcopy(_RULE_OUTCOME))
-    schema["properties"]["precedence"]["uniqueItems"] = True  # the loader: duplicate-id
-    # the loader refuses other field names (unknown-field, wrong-value-type); listing them lets an
-    # editor complete them
-    defs["Atom"]["properties"]["field"]["enum"] = list(CASE_FIELDS)
-    defs["Expectation"]["properties"]["missing_facts"]["anyOf"][0]["items"]["enum"] = list(CASE_FIELDS)
-    defs["PartySource"]["properties"]["field"]["enum"] = [n for n, t in CASE_FIELDS.items() if t.kind == "str"]
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "wiebetaalt afwegingskader"
-    return schema
-
-
-def _exactly_one_of(keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """``oneOf`` variants that a mapping matches once exactly when one of ``keys`` is not null."""
-    return [{"required": [key], "properties": {key: {"not": {"type": "null"}}}} for key in keys]
-
-
-def _fields_where(test: Callable[[Any], bool]) -> list[tuple[type[BaseModel], str]]:
-    """(model, key) of every field whose type, or a type nested in it, passes ``test``.
-
-    Found from the type hints rather than listed by hand, so a field added later with the same
-    type gets the same schema.
-    """
-    found: list[tuple[type[BaseModel], str]] = []
-    for model in _SCHEMA_MODELS:
-        hints = get_type_hints(model, include_extras=True)
-        for name, info in model.model_fields.items():
-            if _anywhere(test, hints[name]):
-                found.append((model, info.alias or name))
-    return found
-
-
-def _anywhere(test: Callable[[Any], bool], hint: Any) -> bool:
-    # stops at models: a field holding a Rule is not itself a `when`
-    return test(hint) or any(_anywhere(test, arg) for arg in get_args(hint))
-
-
-def _means_all(hint: Any) -> bool:
-    return get_origin(hint) is Annotated and any(
-        isinstance(m, BeforeValidator) and m.func is _list_means_all for m in hint.__metadata__
-    )
-
-
-def _is_text(hint: Any) -> bool:
-    return get_origin(hint) is Annotated and any(
-        isinstance(m, StringConstraints) and m.strip_whitespace for m in hint.__metadata__
-    )
-
-
-def _strings(prop: dict[str, Any]) -> list[dict[str, Any]]:
-    """The string-typed schemas of a property: itself, or its members if it may also be null."""
-    return [m for m in prop.get("anyOf", [prop]) if m.get("type") == "string"]
-
-
-def _allow_bare_list(prop: dict[str, Any]) -> None:
-    """Let a ``when`` property hold a non-empty list of conditions besides one condition."""
-    members = prop.pop("anyOf", None) or [{"oneOf": prop.pop("oneOf")}]
-    prop["anyOf"] = []
-    for member in members:
-        prop["anyOf"].append(member)
-        if "oneOf" in member:
-            prop["anyOf"].append({"type": "array", "items": copy.deepcopy(member), "minItems": 1})
-    prop["description"] = "Een voorwaarde, of een lijst van voorwaarden die allemaal moeten gelden (als all)."

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .case import CASE_FIELDS
-from .framework import All, AnyOf, Atom, Condition, Framework, Not
+from .conditions import Atom, atoms
+from .framework import Framework
 
 #: Text that no condition names: stands for every value outside the named constants.
 OTHER_TEXT = "Overig"
@@ -43,19 +44,6 @@ class FieldSpace:
         # numbers and dates: the class is the interval between bounds, named by its representative
         below = [v for v in self.values if v <= value]
         return below[-1] if below else self.values[0]
-
-
-def atoms(condition: Condition | None) -> Iterator[Atom]:
-    """Every comparison in ``condition``."""
-    if condition is None:
-        return
-    if isinstance(condition, Atom):
-        yield condition
-    elif isinstance(condition, (All, AnyOf)):
-        for part in condition.all if isinstance(condition, All) else condition.any:
-            yield from atoms(part)
-    elif isinstance(condition, Not):
-        yield from atoms(condition.not_)
 
 
 def framework_atoms(framework: Framework) -> Iterator[Atom]:

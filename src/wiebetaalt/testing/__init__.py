@@ -1,18 +1,19 @@
 """Testing frameworks: the examples in rule files (``wiebetaalt test``), the pytest plugin that
 collects them, and the test kit for Hypothesis (docs/testing.md).
 
-The kit's names (``cases``, ``assert_invariants``, …) are imported from :mod:`.kit` when first used:
-the kit needs Hypothesis, an extra, and the pytest plugin, which lives in this package and which
-pytest imports in every project that has wiebetaalt installed, must not pull it in.
-``from wiebetaalt.testing import cases`` without Hypothesis raises ModuleNotFoundError with the
-command that installs it.
+The kit is :func:`cases` (:mod:`.strategies`), a Hypothesis strategy of cases, and the invariants
+every outcome keeps (``assert_invariants`` and the assertions it combines, :mod:`.invariants`).
+Its names are imported from their modules when first used: the strategies need Hypothesis, an
+extra, and the pytest plugin, which lives in this package and which pytest imports in every
+project that has wiebetaalt installed, must not pull it in. ``from wiebetaalt.testing import
+cases`` without Hypothesis raises ModuleNotFoundError with the command that installs it.
 """
 
 import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from .kit import (
+    from .invariants import (
         INDIVIDUAL_YOUTH_CARE,
         assert_cites_legal_basis,
         assert_decides,
@@ -21,8 +22,8 @@ if _typing.TYPE_CHECKING:
         assert_no_funder_from_unknown_facts,
         assert_school_location_irrelevant,
         assert_shares_sum_to_one,
-        cases,
     )
+    from .strategies import cases
 
 __all__ = (
     "INDIVIDUAL_YOUTH_CARE",
@@ -36,14 +37,26 @@ __all__ = (
     "cases",
 )
 
+_HOMES = {name: "strategies" if name == "cases" else "invariants" for name in __all__}
+
 if not _typing.TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
 
     def __getattr__(name: str) -> object:
-        if name not in __all__:
+        if name not in _HOMES:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        kit = _importlib.import_module(".kit", __name__)
-        for public in __all__:
-            globals()[public] = getattr(kit, public)
+        try:
+            module = _importlib.import_module(f".{_HOMES[name]}", __name__)
+        except ModuleNotFoundError as error:
+            # Hypothesis is an extra (`import wiebetaalt` does not need it): say how to get it; a
+            # module missing inside an installed Hypothesis is another fault and keeps its message
+            if error.name != "hypothesis":
+                raise
+            raise ModuleNotFoundError(
+                "wiebetaalt.testing needs Hypothesis, which is not installed; install it with: "
+                "pip install 'wiebetaalt[testing]'", name="hypothesis") from error
+        for public, home in _HOMES.items():
+            if home == _HOMES[name]:
+                globals()[public] = getattr(module, public)
         return globals()[name]
 
     def __dir__() -> list[str]:

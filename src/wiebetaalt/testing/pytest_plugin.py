@@ -109,11 +109,13 @@ class RuleFile(pytest.File):
         except FrameworkError as error:
             yield LoadFailure.from_parent(self, name=LOAD_ITEM, problems=error.problems)
             return
+        from .text import example_label
+
         lines = _example_lines(self.path)
         names = [example.name for example in framework.examples]
         for number, example in enumerate(framework.examples, 1):
             # pytest needs distinct names to select and report a test; the file need not have them
-            name = example.name if names.count(example.name) == 1 else f"{example.name} (voorbeeld {number})"
+            name = example.name if names.count(example.name) == 1 else f"{example.name} ({example_label(number)})"
             yield ExampleItem.from_parent(self, name=name, example=example, number=number,
                                           line=lines.get(number - 1))
 
@@ -184,24 +186,26 @@ class ExampleItem(pytest.Item):
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
-        if isinstance(excinfo.value, ExampleFailed):
-            from .examples import format_example_result
+        from . import text
 
-            text = format_example_result(excinfo.value.result, self._label())
+        if isinstance(excinfo.value, ExampleFailed):
+            report = text.format_example_result(excinfo.value.result, self._label())
         elif isinstance(excinfo.value, WiebetaaltError):
             # the case of a loaded framework is valid, so this is the engine failing
-            text = f"{self._label()}: {self.example.name}: niet uitgevoerd: {excinfo.value}\n"
+            report = text.not_run(self._label(), self.example.name, excinfo.value)
         else:
             return super().repr_failure(excinfo, style)
         # file:line last, as pytest ends a Python traceback, so that editors can jump to it
         where = self.nodeid.partition("::")[0] + (f":{self.line + 1}" if self.line is not None else "")
-        return f"{text}\n{where}: {self._label()} mislukt"
+        return f"{report}\n{text.failed_at(where, self._label())}"
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self.line, f"{self.path.name}: {self._label()}: {self.example.name}"
 
     def _label(self) -> str:
-        return f"voorbeeld {self.number}"
+        from .text import example_label
+
+        return example_label(self.number)
 
 
 class LoadFailure(pytest.Item):
@@ -219,10 +223,13 @@ class LoadFailure(pytest.Item):
     ) -> str | Any:
         if not isinstance(excinfo.value, FrameworkError):
             return super().repr_failure(excinfo, style)
+        from .text import does_not_load
+
         lines = [str(problem) for problem in self.problems]
-        lines.append(f"{self.nodeid.partition('::')[0]}: laadt niet, de voorbeelden zijn niet uitgevoerd; "
-                     "zie `wiebetaalt check`")
+        lines.append(does_not_load(self.nodeid.partition("::")[0]))
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.path.name}: laadt niet"
+        from .text import NOT_LOADED
+
+        return self.path, None, f"{self.path.name}: {NOT_LOADED}"

@@ -1,0 +1,29 @@
+"""Bounded caches: what the cases of a caseload share, remembered without growing with it.
+
+The resolver remembers, per framework, what every case alike shares: the winners among a set of
+rules, a route, a legal basis, the candidates of an escalation. A caseload has few such patterns,
+so nearly every case finds its own; a cache that is full is emptied, so that a run over millions of
+cases, each with its own rare pattern, keeps a flat memory.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+#: The most entries one cache holds. What most cases share stays in far fewer; a much higher bound
+#: would let the memory of a long run grow with the rare patterns it meets.
+CACHE_BOUND = 10_000
+
+
+class Memo(dict[_K, _V]):
+    """A dict that :meth:`remember` keeps at most :data:`CACHE_BOUND` entries long."""
+
+    def remember(self, key: _K, value: _V) -> _V:
+        """Store ``value`` under ``key`` (emptying the cache first when it is full) and return it."""
+        if len(self) >= CACHE_BOUND:
+            self.clear()
+        self[key] = value
+        return value

@@ -1,0 +1,241 @@
+"""The resolution policy: which of the rules that matched decide a case, or why none does.
+
+:func:`resolve` is pure: it takes the framework, the case and the truth of every rule (true,
+unknown, or neither) and returns a :class:`~wiebetaalt.decision.outcome.Decision` or an
+:class:`~wiebetaalt.decision.outcome.Escalation`. It never guesses: when a rule that is unknown for
+this case could change the answer, the answer is an escalation that names the missing facts.
+
+Here the policy picks the rules that decide (the versions in force, overrides, voorliggendheid,
+the layers of an overlay, the unknown rules that matter); :mod:`wiebetaalt.decision.build` makes
+the outcome they lead to, and :mod:`wiebetaalt.decision.explain` words it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..model.case import Case
+from ..model.framework import Framework, Rule
+from .build import Builder, CaseBuilder
+from .explain import explain
+from .memo import Memo
+from .outcome import Decision, Escalation, EscalationReason, Outcome, with_changes
+
+#: Beyond this many unknown rules every combination is not tried; the case escalates.
+MAX_UNKNOWN_RULES = 10
+
+#: (winners, overridden, set aside by voorliggendheid) among the rules that hold
+Winners = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What matching found: the ids of rules and party sources that hold, and that may hold."""
+
+    true: frozenset[str]
+    unknown: frozenset[str]
+
+
+def resolve(framework: Framework, case: Case, truth: Truth) -> Outcome:
+    """Decide ``case`` from the truth of its rules; see docs/writing-rules.md for the policy.
+
+    Of the rules that hold (they are already in force at the peildatum), a rule is dropped when a
+    rule that overrides it also holds; of the rest, only the rules of the highest stelsel in the
+    framework's ``precedence`` count (voorliggendheid). A grey rule among them escalates; two
+    funders escalate as a conflict; no rule escalates; one funder is a Decision once its concrete
+    party is known. A rule that may hold (a fact is unknown) and would change that answer turns it
+    into a missing-facts escalation.
+    """
+    return Resolver(framework).resolve(case, truth)
+
+
+class Resolver:
+    """The resolution policy for one framework, with its indexes built once.
+
+    Use :func:`resolve` for a single call; an :class:`~wiebetaalt.engine.engine.Engine` keeps one
+    Resolver so that nothing is rebuilt per case.
+    """
+
+    def __init__(self, framework: Framework) -> None:
+        self.fw = framework
+        self.rules: dict[str, Rule] = {}
+        #: the rules with several versions (one id, periods that do not overlap)
+        self.versions: dict[str, list[Rule]] = {}
+        for rule in framework.rules:
+            if rule.id in self.rules:
+                self.versions.setdefault(rule.id, [self.rules[rule.id]]).append(rule)
+            else:
+                self.rules[rule.id] = rule
+        self.order = {r.id: i for i, r in reversed(list(enumerate(framework.rules)))}
+        self.rank = {d: i for i, d in enumerate(framework.precedence)}
+        self.builder = Builder(framework)
+        self._overriders = _overriders(list(self.rules.values()))
+        self._dated: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
+        # which undetermined rules can change the verdict depends only on the rule ids that hold
+        # and may hold (and on the versions in force), so a caseload computes it once per pattern
+        self.deciding: Memo[tuple[Any, ...], tuple[str, ...]] = Memo()
+        self.winners: Memo[tuple[Any, ...], Winners] = Memo()
+        self.ordered: Memo[tuple[Any, ...], tuple[Rule, ...]] = Memo()
+
+    def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
+        """``overriders`` for the versions in force: a version's own ``overrides`` count."""
+        key = tuple(str(id(r)) for r in rules.values())
+        if key not in self._dated:
+            self._dated[key] = _overriders(list(rules.values()))
+        return self._dated[key].__getitem__
+
+    def overriders(self, rule_id: str) -> frozenset[str]:
+        """Every rule that overrides ``rule_id``, directly or through a chain."""
+        return self._overriders[rule_id]
+
+    def resolve(self, case: Case, truth: Truth) -> Outcome:
+        """The outcome of ``case``, its explanation written."""
+        outcome = self.draft(case, truth)
+        return with_changes(outcome, explanation=explain(outcome.explanation_parts))
+
+    def draft(self, case: Case, truth: Truth) -> Outcome:
+        """The outcome of ``case`` with its explanation as parts only: ``explanation`` is empty.
+
+        For a caller that adds parts of its own (the engine: what it derived, what settles the
+        case) and then renders them once (:func:`~wiebetaalt.decision.explain.explain`), or that
+        reads no explanation at all.
+        """
+        return _Policy(self, case, truth).resolve()
+
+
+def _overriders(rules: list[Rule]) -> dict[str, frozenset[str]]:
+    """For each rule id, every rule that overrides it, directly or through a chain."""
+    result: dict[str, frozenset[str]] = {}
+    for rule in rules:
+        found: set[str] = set()
+        frontier = {rule.id}
+        while frontier:
+            frontier = {r.id for r in rules if set(r.overrides) & frontier} - found
+            found |= frontier
+        result[rule.id] = frozenset(found)
+    return result
+
+
+class _Policy:
+    """The resolution of one case."""
+
+    def __init__(self, resolver: Resolver, case: Case, truth: Truth) -> None:
+        self.truth = truth
+        self.rules = resolver.rules
+        self.resolver = resolver
+        self.versions: tuple[int, ...] = ()
+        if resolver.versions:
+            self.rules = dict(resolver.rules)
+            chosen = []
+            for rule_id, versions in resolver.versions.items():
+                index = next((i for i, v in enumerate(versions) if v.in_force(case.peildatum)), 0)
+                self.rules[rule_id] = versions[index]
+                chosen.append(index)
+            self.versions = tuple(chosen)
+        self.order = resolver.order
+        self.rank = resolver.rank
+        self.overriders = resolver.overriders_at(self.rules) if resolver.versions else resolver.overriders
+        self.build = CaseBuilder(resolver.builder, case, truth.true, truth.unknown, self.rules, self.versions,
+                                 self.overriders)
+
+    def resolve(self) -> Outcome:
+        holding = self.ordered(self.truth.true)
+        maybe = self.ordered(self.truth.unknown)
+        if not maybe:
+            return self.settle(holding)
+        if len(maybe) > MAX_UNKNOWN_RULES:
+            return self.missing(maybe, holding)
+        key = (self.versions, tuple(r.id for r in holding), tuple(r.id for r in maybe))
+        found = self.resolver.deciding.get(key)
+        if found is None:
+            found = self.resolver.deciding.remember(key, tuple(r.id for r in self._deciding(holding, maybe)))
+        if not found:
+            return self.settle(holding)
+        return self.missing([self.rules[r] for r in found], holding)
+
+    def ordered(self, ids: frozenset[str]) -> tuple[Rule, ...]:
+        """The rules among ``ids`` (which also hold party sources), in the order of the framework."""
+        key = (self.versions, ids)
+        found = self.resolver.ordered.get(key)
+        if found is None:
+            rules = sorted(ids & self.rules.keys(), key=self.order.__getitem__)
+            found = self.resolver.ordered.remember(key, tuple(self.rules[r] for r in rules))
+        return found
+
+    def _deciding(self, holding: Sequence[Rule], maybe: Sequence[Rule]) -> list[Rule]:
+        # A rule matters when, for some truth of the other undetermined rules, its own truth
+        # changes the verdict; asking for the facts of any other rule would be asking too much.
+        worlds = range(1 << len(maybe))
+        verdicts = [self.verdict([*holding, *(r for i, r in enumerate(maybe) if world >> i & 1)]) for world in worlds]
+        return [
+            rule for i, rule in enumerate(maybe)
+            if any(verdicts[world] != verdicts[world | 1 << i] for world in worlds if not world >> i & 1)
+        ]
+
+    def winners(self, holding: Sequence[Rule]) -> Winners:
+        """(winners, overridden, set aside by voorliggendheid) among the rules that hold."""
+        # the same for every case with these rules holding (and these versions in force)
+        key = (self.versions, tuple([r.id for r in holding]))
+        found = self.resolver.winners.get(key)
+        if found is None:
+            found = self.resolver.winners.remember(key, self._winners(holding))
+        return found
+
+    def _winners(self, holding: Sequence[Rule]) -> Winners:
+        # compare ids, not rules: equality of pydantic models is slow and this runs per combination
+        ids = {r.id for r in holding}
+        overridden = tuple(r for r in holding if self.overriders(r.id) & ids)
+        gone = {r.id for r in overridden}
+        remaining = [r for r in holding if r.id not in gone]
+        if not remaining:
+            return (), overridden, ()
+        top = min(self.rank[r.domain] for r in remaining)
+        layers = self.resolver.fw.layers
+        stays = {r.id for r in remaining if self.rank[r.domain] == top}
+        if layers:
+            # A region changes an outcome of the framework it builds on only by naming a rule of it
+            # in `overrides`, never by writing its own rule in a higher stelsel. A winning rule of an
+            # overlay that overrides none of the base's rules that hold has not announced a change:
+            # the base's rules that precedence alone would set aside stay in the running.
+            def unannounced(rule: Rule) -> bool:
+                layer = layers.get(rule.id, 0)
+                return not any(rule.id in self.overriders(r.id) for r in overridden if layers.get(r.id, 0) < layer)
+
+            silent = [layers.get(r.id, 0) for r in remaining if r.id in stays and unannounced(r)]
+            if silent:
+                stays |= {r.id for r in remaining if layers.get(r.id, 0) < max(silent)}
+        return (tuple(r for r in remaining if r.id in stays), overridden,
+                tuple(r for r in remaining if r.id not in stays))
+
+    def verdict(self, holding: Sequence[Rule]) -> tuple[Any, ...]:
+        """What :meth:`settle` would conclude, without building the outcome."""
+        winners = self.winners(holding)[0]
+        if not winners:
+            return (EscalationReason.NO_RULE,)
+        grey = tuple(r.id for r in winners if r.grey_zone)
+        if grey:
+            return (EscalationReason.GREY_ZONE, grey)
+        funders = {r.funder for r in winners}
+        if len(funders) > 1:
+            return (EscalationReason.CONFLICT, tuple(r.id for r in winners))
+        return ("decision", funders.pop())
+
+    def settle(self, holding: Sequence[Rule]) -> Outcome:
+        """The outcome when exactly the rules ``holding`` hold."""
+        winners, overridden, set_aside = self.winners(holding)
+        if not winners:
+            return self.build.no_rule()
+        grey = [r for r in winners if r.grey_zone]
+        if grey:
+            return self.build.escalate(EscalationReason.GREY_ZONE, grey)
+        if len({r.funder for r in winners}) > 1:
+            return self.build.escalate(EscalationReason.CONFLICT, winners)
+        return self.build.decide(winners, overridden, set_aside)
+
+    def missing(self, rules: Sequence[Rule], holding: Sequence[Rule]) -> Escalation:
+        """The escalation for the facts of ``rules``; ``holding`` would decide without them."""
+        # only a decision is worth building (and saying) here; the verdict tells without building it
+        base = self.settle(holding) if self.verdict(holding)[0] == "decision" else None
+        return self.build.missing(rules, base.entity if isinstance(base, Decision) else None)
