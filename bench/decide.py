@@ -39,13 +39,13 @@ def random_case(rng: random.Random, known: float = 0.8) -> dict[str, Any]:
         if path == "peildatum" or rng.random() > known:
             continue
         section, name = path.split(".")
-        if ftype.kind == "bool":
+        if ftype.value_type == "bool":
             value: Any = rng.random() < 0.5
-        elif ftype.kind == "enum":
+        elif ftype.value_type == "enum":
             value = rng.choice(ftype.values)
-        elif ftype.kind == "int":
+        elif ftype.value_type == "int":
             value = rng.randint(ftype.minimum or 0, ftype.maximum or 20)
-        elif ftype.kind == "date":
+        elif ftype.value_type == "date":
             value = (dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(4000))).isoformat()
         elif name == "postcode":
             value = rng.choice(["3132AB", "3111XY", "9999ZZ"])
@@ -83,7 +83,7 @@ def compile_tri(condition: Condition) -> Tri:
         return lambda case: None if (r := inner(case)) is None else not r
     assert isinstance(condition, Atom)
     get, op, target = _getter(condition.field), condition.op, condition.value
-    if CASE_FIELDS[condition.field].kind == "date" and op != "known":
+    if CASE_FIELDS[condition.field].value_type == "date" and op != "known":
         # rule files write dates as text; the case holds dates
         target = [dt.date.fromisoformat(t) for t in target] if isinstance(target, list) else dt.date.fromisoformat(target)
     if op == "known":

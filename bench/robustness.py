@@ -142,14 +142,14 @@ def random_date(rng: random.Random) -> str:
 
 
 def field_value(rng: random.Random, path: str) -> Any:
-    kind = CASE_FIELDS[path]
-    if kind.kind == "bool":
+    ftype = CASE_FIELDS[path]
+    if ftype.value_type == "bool":
         return rng.random() < 0.5
-    if kind.kind == "enum":
-        return rng.choice(kind.values)
-    if kind.kind == "int":
-        return rng.randint(kind.minimum or 0, kind.maximum if kind.maximum is not None else 30)
-    if kind.kind == "date":
+    if ftype.value_type == "enum":
+        return rng.choice(ftype.values)
+    if ftype.value_type == "int":
+        return rng.randint(ftype.minimum or 0, ftype.maximum if ftype.maximum is not None else 30)
+    if ftype.value_type == "date":
         return random_date(rng)
     if path.endswith("postcode"):
         return rng.choice(["3132AB", "3111 XY", "3141CD", "9999ZZ", "2611aa"])
@@ -168,14 +168,14 @@ def valid_case(rng: random.Random, known: float | None = None) -> dict[str, Any]
 
 def invalid_field_value(rng: random.Random, path: str) -> Any:
     """A value the strict case model must refuse for ``path``."""
-    kind = CASE_FIELDS[path]
-    if kind.kind == "bool":
+    ftype = CASE_FIELDS[path]
+    if ftype.value_type == "bool":
         return rng.choice([0, 1, "true", "ja", [], {}, 1.0, "false"])
-    if kind.kind == "int":
-        return rng.choice([True, 1.0, "5", -1, 31 if kind.maximum == 30 else 8, 10**30, [], float("nan")])
-    if kind.kind == "enum":
-        return rng.choice(["x", 5, True, [], kind.values[0].upper(), kind.values[0] + " ", ""])
-    if kind.kind == "date":
+    if ftype.value_type == "int":
+        return rng.choice([True, 1.0, "5", -1, 31 if ftype.maximum == 30 else 8, 10**30, [], float("nan")])
+    if ftype.value_type == "enum":
+        return rng.choice(["x", 5, True, [], ftype.values[0].upper(), ftype.values[0] + " ", ""])
+    if ftype.value_type == "date":
         return rng.choice(["2025-02-30", 20250301, "20250301", "2025-W09", "2025-3-1", dt.datetime(2025, 3, 1), "",
                            "9999-99-99", True])
     if path.endswith("postcode"):
@@ -272,7 +272,7 @@ def make_case(seed: int, index: int) -> tuple[str, Any]:
     if kind == "odd-text":
         case = copy.deepcopy(base)
         for _ in range(rng.randint(1, 4)):
-            path = rng.choice([p for p, t in CASE_FIELDS.items() if t.kind in ("str", "enum", "date")])
+            path = rng.choice([p for p, t in CASE_FIELDS.items() if t.value_type in ("str", "enum", "date")])
             case = with_value(case, path, "".join(rng.choice(WEIRD_TEXT) for _ in range(rng.randint(1, 6))))
         return kind, case
     if kind == "recursive":
@@ -293,7 +293,7 @@ def make_case(seed: int, index: int) -> tuple[str, Any]:
     assert kind == "edge-dates"
     case = copy.deepcopy(base)
     case["peildatum"] = rng.choice(["0001-01-01", "9999-12-31", "2022-01-01", "2021-12-31", "2000-02-29"])
-    for date_path in [p for p, t in CASE_FIELDS.items() if t.kind == "date" and p != "peildatum"]:
+    for date_path in [p for p, t in CASE_FIELDS.items() if t.value_type == "date" and p != "peildatum"]:
         if rng.random() < 0.7:
             case = with_value(case, date_path, rng.choice(["0001-01-01", "9999-12-31", case["peildatum"]]))
     return kind, case

@@ -33,7 +33,7 @@ def _written(value: Any) -> Any:
 @st.composite
 def _atom(draw: st.DrawFn, fields: tuple[str, ...], operators: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
     field = draw(st.sampled_from(fields))
-    op = draw(st.sampled_from(operators[CASE_FIELDS[field].kind]))
+    op = draw(st.sampled_from(operators[CASE_FIELDS[field].value_type]))
     if op == "known":
         return {"field": field, "known": draw(st.booleans())}
     if op in ("in", "not_in"):

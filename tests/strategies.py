@@ -16,13 +16,13 @@ DATES = [dt.date(2014, 7, 31), dt.date(2014, 8, 1), dt.date(2021, 12, 31), dt.da
 
 def _value(path: str) -> st.SearchStrategy[Any]:
     ftype = CASE_FIELDS[path]
-    if ftype.kind == "bool":
+    if ftype.value_type == "bool":
         return st.booleans()
-    if ftype.kind == "enum":
+    if ftype.value_type == "enum":
         return st.sampled_from(ftype.values)
-    if ftype.kind == "int":
+    if ftype.value_type == "int":
         return st.integers(ftype.minimum or 0, ftype.maximum or 30)
-    if ftype.kind == "date":
+    if ftype.value_type == "date":
         return st.sampled_from(DATES) | st.dates(dt.date(2010, 1, 1), dt.date(2030, 12, 31))
     if path.endswith("postcode"):
         return st.sampled_from(POSTCODES)

@@ -82,7 +82,7 @@ def test_the_case_model_asks_for_nothing_that_identifies_a_child():
 def test_the_new_facts_are_optional_and_typed():
     case = parse_case({"peildatum": "2021-06-01"})
     assert case.kind.gezag is None and case.kind.brp_inschrijfdatum is None and case.hulpvraag.tlv_situatie is None
-    kinds = {path: CASE_FIELDS[path].kind for path in CASE_FIELDS}
+    kinds = {path: CASE_FIELDS[path].value_type for path in CASE_FIELDS}
     assert kinds["kind.brp_inschrijfdatum"] == "date"
     assert kinds["kind.dagen_bij_andere_ouder"] == "int"
     assert (CASE_FIELDS["kind.dagen_bij_andere_ouder"].minimum, CASE_FIELDS["kind.dagen_bij_andere_ouder"].maximum) == (0, 7)

@@ -17,7 +17,7 @@ from wiebetaalt.engine.engine import known_names
 from wiebetaalt.load.postcodes import PostcodeTable
 
 ROOT = Path(__file__).resolve().parent.parent
-TEXT_FIELDS = [path for path, ftype in CASE_FIELDS.items() if ftype.kind == "str" and path != "kind.postcode"]
+TEXT_FIELDS = [path for path, ftype in CASE_FIELDS.items() if ftype.value_type == "str" and path != "kind.postcode"]
 
 
 def problem_for(path: str, value: object) -> str:
@@ -146,7 +146,7 @@ def test_the_municipality_fields_are_the_text_fields_that_hold_a_municipality():
         "kind.hoofdverblijf_gemeente", "kind.verblijfsgemeente_andere_ouder", "school.gemeente"}
     assert set(SWV_FIELDS) == {"school.samenwerkingsverband", "school.swv_verwijzende_school", "kind.swv_woonregio",
                                "kind.swv_tlv"}
-    assert all(CASE_FIELDS[path].kind == "str" for path in (*MUNICIPALITY_FIELDS, *SWV_FIELDS))
+    assert all(CASE_FIELDS[path].value_type == "str" for path in (*MUNICIPALITY_FIELDS, *SWV_FIELDS))
 
 
 def test_a_family_is_declared_by_a_fields_type_and_only_names_have_one():

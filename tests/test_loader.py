@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, RULES
+from conftest import MINIMAL_FRAMEWORK, ROOT, RULES
 from wiebetaalt.errors import FrameworkError, Problem
 from wiebetaalt.load.loader import check_framework, load_framework, rule_files
 
@@ -106,42 +106,8 @@ def test_national_framework_has_no_problems():
     assert load_framework(path).framework == "landelijk"
 
 
-# A minimal valid framework; the same skeleton every fixture is a variation of.
-SKELETON = """\
-schema_version: 1
-framework: test
-title: Testkader
-version: "1"
-precedence: [jeugdwet, onderwijs]
-default_route: tafel
-routes:
-  - id: tafel
-    name: Regionale tafel
-    description: De regionale escalatietafel.
-funders:
-  - id: gemeente
-    name: Woonplaatsgemeente
-    party:
-      - id: partij-gemeente
-        field: kind.brp_gemeente
-        prefix: gemeente
-rules:
-  - id: jeugdhulp
-    title: Jeugdhulp betaalt de gemeente
-    domain: jeugdwet
-    when: {field: hulpvraag.soort, eq: jeugdhulp}
-    funder: gemeente
-    legal_basis:
-      - citation: Jeugdwet art. 2.3
-        url: https://example.org/jeugdwet
-    explanation: De gemeente betaalt.
-examples:
-  - name: Voorbeeld
-    case:
-      peildatum: 2025-03-01
-      hulpvraag: {soort: jeugdhulp}
-    expect: {funder: gemeente}
-"""
+# the minimal valid framework of conftest: every fixture here is a variation of it
+SKELETON = MINIMAL_FRAMEWORK
 
 
 def variant(tmp_path: Path, *replacements: tuple[str, str], name: str = "kader.yaml") -> Path:

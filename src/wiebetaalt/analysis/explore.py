@@ -125,7 +125,7 @@ class Explorer:
         space = self.space(path, period)
         ftype = CASE_FIELDS[path]
         values = list(space.values)
-        if ftype.kind == "str":
+        if ftype.value_type == "str":
             named = [v for v in values if v in space.named]
             if path == "kind.postcode":
                 return [*named, _OTHER_POSTCODE]
@@ -138,7 +138,7 @@ class Explorer:
                 return list(dict.fromkeys([*named, *earlier, fresh]))
             other = OTHER_TEXT if OTHER_TEXT not in named else f"{OTHER_TEXT} (ander)"
             return [*named, other]
-        if path in self.weights and ftype.kind == "int":
+        if path in self.weights and ftype.value_type == "int":
             # a weight counts as a number, so its extremes are where shares run out
             extremes = [v for v in (ftype.minimum, ftype.maximum) if v is not None]
             values = sorted(set(values) | set(extremes))

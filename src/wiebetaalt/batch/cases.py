@@ -47,7 +47,7 @@ class RowReader:
         # the columns by the type of their values, each as (index, section (0 for the top of the
         # case), name there)
         placed = [(index, self.sections.index(place(column)[0]), place(column)[1],
-                   CASE_FIELDS[column].kind if column in CASE_FIELDS else "str") for index, column in enumerate(header)]
+                   CASE_FIELDS[column].value_type if column in CASE_FIELDS else "str") for index, column in enumerate(header)]
         self.texts = [(index, section, name) for index, section, name, value in placed if value not in ("bool", "int")]
         self.bools = [(index, section, name) for index, section, name, value in placed if value == "bool"]
         self.ints = [(index, section, name) for index, section, name, value in placed if value == "int"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..analysis.analyse import analyse
@@ -77,11 +78,7 @@ def test_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "examples": len(everything), "passed": len(everything) - failed, "failed": failed, "files": reports,
             **path_errors(files, absent)}, indent=2, ensure_ascii=False, default=str) + "\n")
     err.write(f"{testing_text.results_line(len(everything), failed)}\n")
-    if not files and not absent:
-        err.write(f"{text.NO_RULE_FILES}\n")
-    if unusable:
-        return 2
-    return 1 if failed else 0
+    return _status(files, absent, unusable, bool(failed), err)
 
 
 def analyse_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -117,11 +114,17 @@ def analyse_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # the time goes to standard error, so that the map itself is the same on every run
     if files:
         err.write(f"{text.analysed(analysed, seconds)}\n")
+    return _status(files, absent, unusable, bool(findings), err)
+
+
+def _status(files: list[Path], absent: list[Path], unusable: bool, found: bool, err: TextIO) -> int:
+    """The exit status of test and analyse: 2 when a path or file was unusable, 1 for failures or
+    findings, else 0; paths that named no rule file at all are said on standard error."""
     if not files and not absent:
         err.write(f"{text.NO_RULE_FILES}\n")
     if unusable:
         return 2
-    return 1 if findings else 0
+    return 1 if found else 0
 
 
 def schema_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

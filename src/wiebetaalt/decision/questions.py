@@ -31,35 +31,36 @@ class Decides(Protocol):
 
 @dataclass(frozen=True)
 class Question:
-    """One fact to ask for: the Dutch question, its kind, the choices (for yes/no and lists)."""
+    """One fact to ask for: the Dutch question, the type of its answer (the field's value type), the
+    choices (for yes/no and lists)."""
 
     field: str
     text: str
-    kind: str
+    answer_type: str
     choices: tuple[str, ...] = ()
 
     def parse(self, answer: str) -> Any:
         """The value an answer typed by a person stands for; raises ValueError with a Dutch message."""
         answer = answer.strip()
-        if self.kind == "bool":
+        if self.answer_type == "bool":
             lowered = answer.lower()
             if lowered in ("ja", "j", "true", "1"):
                 return True
             if lowered in ("nee", "n", "false", "0"):
                 return False
             raise ValueError("antwoord ja of nee")
-        if self.kind == "enum":
+        if self.answer_type == "enum":
             if answer.isdigit() and 1 <= int(answer) <= len(self.choices):
                 return self.choices[int(answer) - 1]
             if answer in self.choices:
                 return answer
             raise ValueError(f"kies een nummer van 1 tot en met {len(self.choices)}")
-        if self.kind == "int":
+        if self.answer_type == "int":
             try:
                 return int(answer)
             except ValueError:
                 raise ValueError("antwoord met een heel getal") from None
-        if self.kind == "date":
+        if self.answer_type == "date":
             try:
                 return dt.date.fromisoformat(answer).isoformat()
             except ValueError:
@@ -77,8 +78,8 @@ def question(path: str) -> Question:
     text = info.description or f"Wat is {path}?"
     if not text.endswith("?"):
         text = f"{text.rstrip('.')} — wat is {path}?"
-    choices = ("ja", "nee") if ftype.kind == "bool" else tuple(ftype.values)
-    return Question(path, text, ftype.kind, choices)
+    choices = ("ja", "nee") if ftype.value_type == "bool" else tuple(ftype.values)
+    return Question(path, text, ftype.value_type, choices)
 
 
 def ask(
@@ -103,7 +104,7 @@ def ask(
         path = (outcome.settling_facts or outcome.missing_facts)[0]
         asked = question(path)
         write(f"\n{asked.text}")
-        for number, choice in enumerate(asked.choices if asked.kind == "enum" else (), start=1):
+        for number, choice in enumerate(asked.choices if asked.answer_type == "enum" else (), start=1):
             write(f"  {number}. {choice}")
         for answer in outcome.answers:
             if answer.field == path:

@@ -38,7 +38,7 @@ def with_fact(case: Case, path: str, value: Any) -> Case:
 def _candidates(framework: Framework, case: Case, path: str) -> list[tuple[Any, str]]:
     """(value, label) for one value of every class of values of ``path`` the framework tells apart."""
     space = field_space(framework, path, case.peildatum)
-    value_type = CASE_FIELDS[path].kind
+    value_type = CASE_FIELDS[path].value_type
     if value_type == "bool":
         return [(True, "ja"), (False, "nee")]
     if value_type == "enum":

@@ -21,7 +21,7 @@ PEILDATUM_KEY = FIELD_KEYS["peildatum"]
 
 def encode(ftype: FieldType, value: Any) -> Any:
     """A value of a field of type ``ftype`` (from a case or a rule file) as durable compares it."""
-    if ftype.kind == "date":
+    if ftype.value_type == "date":
         return (value if isinstance(value, dt.date) else dt.date.fromisoformat(value)).toordinal()
     return value
 
@@ -33,7 +33,7 @@ for _path, _ftype in CASE_FIELDS.items():
     if _name:
         if not _LAYOUT or _LAYOUT[-1][0] != _section:
             _LAYOUT.append((_section, []))
-        _LAYOUT[-1][1].append((_name, FIELD_KEYS[_path], _ftype.kind == "date"))
+        _LAYOUT[-1][1].append((_name, FIELD_KEYS[_path], _ftype.value_type == "date"))
 
 # per set of keys: (section, [(field name, key)] of the other fields, [(field name, key)] of the dates)
 _Layout = list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]

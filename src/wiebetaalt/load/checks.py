@@ -27,10 +27,10 @@ _ITEM = {"funders": "betaler", "rules": "regel", "routes": "route"}
 
 def holds(ftype: FieldType) -> str:
     """What a case field holds, in Dutch: ``een geheel getal``, ``een van: ja, nee``."""
-    if ftype.kind == "enum":
+    if ftype.value_type == "enum":
         return "een van: " + ", ".join(ftype.values)
     return {"bool": "true of false", "int": "een geheel getal", "str": "tekst", "date": "een datum (JJJJ-MM-DD)"}[
-        ftype.kind]
+        ftype.value_type]
 
 
 class Checker:
@@ -174,7 +174,7 @@ class Checker:
                              "noem hier de betalers van zijn delen")
             name = part.get("weight_field")
             ftype = self.field_type(ppath + ("weight_field",), name)
-            if ftype is not None and ftype.kind != "int":
+            if ftype is not None and ftype.value_type != "int":
                 self.problem(ppath + ("weight_field",), "wrong-value-type",
                              f"gewichtsveld {name!r} bevat {holds(ftype)}, geen getal")
 
@@ -205,7 +205,7 @@ class Checker:
 
     def party_field(self, path: Path, name: Any) -> None:
         ftype = self.field_type(path, name)
-        if ftype is not None and ftype.kind != "str":
+        if ftype is not None and ftype.value_type != "str":
             self.problem(path, "wrong-value-type", f"partijveld {name!r} bevat {holds(ftype)}, geen partij",
                          "een partijveld is een tekstveld met een gemeente, samenwerkingsverband, schoolbestuur of "
                          "zorgverzekeraar")
@@ -217,13 +217,13 @@ class Checker:
             return
         if not isinstance(node, dict):
             return
-        kind = condition_kind(node)
-        if kind in ("all", "any"):
-            children = node.get(kind)
+        shape = condition_kind(node)
+        if shape in ("all", "any"):
+            children = node.get(shape)
             for i, child in enumerate(children if isinstance(children, list) else []):
-                self.condition(path + (kind, i), child)
+                self.condition(path + (shape, i), child)
             return
-        if kind == "not":
+        if shape == "not":
             self.condition(path + ("not",), node.get("not"))
             return
         ftype = self.field_type(path + ("field",), node.get("field"))
@@ -236,7 +236,7 @@ class Checker:
         vpath = path + (op,)
         if op == "known":
             return
-        if op in ("lt", "lte", "gt", "gte") and ftype.kind not in ("int", "date"):
+        if op in ("lt", "lte", "gt", "gte") and ftype.value_type not in ("int", "date"):
             self.problem(vpath, "operator-type",
                          f"{op} vergelijkt getallen of datums, en {node['field']} bevat {holds(ftype)}",
                          "gebruik eq, ne, in of not_in")
@@ -251,22 +251,22 @@ class Checker:
             "str": isinstance(value, str),
             "enum": isinstance(value, str),
             "date": isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None,
-        }[ftype.kind]
+        }[ftype.value_type]
         if not fits:
             self.problem(path, "wrong-value-type", f"{name} bevat {holds(ftype)}, niet {value!r}")
             return
-        if ftype.kind == "enum" and value not in ftype.values:
+        if ftype.value_type == "enum" and value not in ftype.values:
             suggestion = did_you_mean(value, ftype.values)
             hint = (f"{suggestion} " if suggestion else "") + "toegestaan: " + ", ".join(ftype.values)
             self.problem(path, "unknown-value", f"{value!r} is geen waarde van {name}", hint)
-        if ftype.kind == "int" and ftype.minimum is not None and ftype.maximum is not None:
+        if ftype.value_type == "int" and ftype.minimum is not None and ftype.maximum is not None:
             # a bound one past the range is how "every value" is written: lt 31, gt -1
             low = ftype.minimum - (op == "gt")
             high = ftype.maximum + (op == "lt")
             if not low <= value <= high:
                 self.problem(path, "unknown-value",
                              f"{name} is nooit {value} (het loopt van {ftype.minimum} tot en met {ftype.maximum})")
-        if ftype.kind == "date":
+        if ftype.value_type == "date":
             try:
                 dt.date.fromisoformat(value)
             except ValueError:

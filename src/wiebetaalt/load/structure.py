@@ -101,32 +101,32 @@ def structure_problems(source: Source, error: ValidationError) -> Iterator[Probl
 
 def _message(item: ErrorDetails) -> str:
     """pydantic's complaint about one value, in Dutch (a message of the models is Dutch already)."""
-    kind = item["type"]
+    error_type = item["type"]
     context = item.get("ctx") or {}
-    if "-" in kind:  # raised by the models themselves, which word it in Dutch
+    if "-" in error_type:  # raised by the models themselves, which word it in Dutch
         return item["msg"]
-    if kind in _EXPECTED:
-        return f"verwacht {_EXPECTED[kind]}"
-    if kind in ("literal_error", "enum"):
+    if error_type in _EXPECTED:
+        return f"verwacht {_EXPECTED[error_type]}"
+    if error_type in ("literal_error", "enum"):
         return f"verwacht {context.get('expected', 'een van de toegestane waarden')}".replace(" or ", " of ")
-    if kind == "too_short":
+    if error_type == "too_short":
         return "de lijst is leeg"
-    if kind == "string_too_short":
+    if error_type == "string_too_short":
         return "de tekst is leeg"
-    if kind == "string_too_long":
+    if error_type == "string_too_long":
         return f"de tekst is langer dan {context.get('max_length')} tekens"
-    if kind == "string_pattern_mismatch":
+    if error_type == "string_pattern_mismatch":
         return _PATTERNS.get(str(context.get("pattern")), f"de tekst heeft niet de vorm {context.get('pattern')}")
-    if kind.startswith("url_"):
+    if error_type.startswith("url_"):
         return "geen geldige URL; verwacht een adres dat met https:// of http:// begint"
-    if kind == "union_tag_invalid":
+    if error_type == "union_tag_invalid":
         return f"onbekende soort {context.get('tag')!r}; verwacht {context.get('expected_tags')}".replace(" or ", " of ")
     return item["msg"]
 
 
 def _expected(item: ErrorDetails) -> str:
-    kind = item["type"]
-    return _EXPECTED.get(kind, kind.replace("_type", ""))
+    error_type = item["type"]
+    return _EXPECTED.get(error_type, error_type.replace("_type", ""))
 
 
 def describe(path: Path) -> str:

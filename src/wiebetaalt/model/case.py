@@ -222,7 +222,7 @@ class Case(BaseModel):
 CASE_FIELDS: dict[str, FieldType] = case_fields(Case)
 _TEXT_NAMES.update({
     model: tuple(name for name in model.model_fields
-                 if (ftype := CASE_FIELDS[f"{section}.{name}"]).kind == "str" and ftype.family != "postcode")
+                 if (ftype := CASE_FIELDS[f"{section}.{name}"]).value_type == "str" and ftype.family != "postcode")
     for section, model in (("kind", Child), ("school", School))
 })
 
@@ -294,28 +294,28 @@ _WRONG = {
 
 
 def _expected_text(error: ErrorDetails) -> str:
-    kind = error["type"]
+    error_type = error["type"]
     ctx = error.get("ctx") or {}
-    if kind == "string_unicode" or kind == "string_pattern_mismatch" and ctx.get("pattern") == VISIBLE:
+    if error_type == "string_unicode" or error_type == "string_pattern_mismatch" and ctx.get("pattern") == VISIBLE:
         return "tekst zonder stuurtekens of onzichtbare tekens"
-    if kind == "extra_forbidden":
+    if error_type == "extra_forbidden":
         return "alleen de velden van het casusmodel (docs/case.md)"
-    if kind == "literal_error":
+    if error_type == "literal_error":
         return "een van " + str(ctx.get("expected", "")).replace(" or ", " of ")
-    if kind.startswith("bool"):
+    if error_type.startswith("bool"):
         return "true of false"
-    if kind.startswith("int") or kind in ("greater_than_equal", "less_than_equal"):
+    if error_type.startswith("int") or error_type in ("greater_than_equal", "less_than_equal"):
         return ("een geheel getal" + (f" ≥ {ctx['ge']}" if "ge" in ctx else "")
                 + (f" ≤ {ctx['le']}" if "le" in ctx else ""))
-    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("postcode",):
+    if error_type == "string_pattern_mismatch" and error["loc"][-1:] == ("postcode",):
         return "een postcode: vier cijfers en twee letters, zoals 3132 AB"
-    if kind.startswith("string") or kind == "str_type":
+    if error_type.startswith("string") or error_type == "str_type":
         return "tekst" + (f" van de vorm {ctx['pattern']}" if "pattern" in ctx else "")
-    if kind.startswith("date") or kind == "invalid-date":
+    if error_type.startswith("date") or error_type == "invalid-date":
         return "een datum JJJJ-MM-DD"
-    if kind == "missing":
+    if error_type == "missing":
         return "een waarde"
-    if kind in ("model_type", "dict_type"):
+    if error_type in ("model_type", "dict_type"):
         return "een mapping van velden"
     return ""
 

@@ -244,7 +244,7 @@ def _atom(atom: Atom) -> Evaluator:
         return lambda case: ((get(case) is not None) is wanted, ())
     field = (atom.field,)
     compare = OPERATOR[atom.op].compare
-    date = atom.field in CASE_FIELDS and CASE_FIELDS[atom.field].kind == "date"
+    date = atom.field in CASE_FIELDS and CASE_FIELDS[atom.field].value_type == "date"
     target = atom.date_value if date else atom.value
 
     def evaluate(case: Any) -> Verdict:

@@ -1,6 +1,6 @@
 """What a rule may compare a case field with, read off the case model's annotations.
 
-Each leaf field of the case model has a :class:`FieldType`: its kind (bool, int, text, enumeration,
+Each leaf field of the case model has a :class:`FieldType`: its value type (bool, int, text, enumeration,
 date), the values or bounds the model allows, and its *family* when it holds a name that other
 fields hold too (a municipality, a samenwerkingsverband) or a postcode. A family is declared once,
 on the field's type in the case model (:class:`InFamily`), never guessed from a field's name.
@@ -32,9 +32,10 @@ class InFamily:
 
 @dataclass(frozen=True)
 class FieldType:
-    """What a rule may compare a case field with: its kind and, for enumerations, its values."""
+    """What a rule may compare a case field with: the type of its values and, for enumerations, the
+    values themselves."""
 
-    kind: Literal["bool", "int", "str", "enum", "date"]
+    value_type: Literal["bool", "int", "str", "enum", "date"]
     values: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
@@ -42,10 +43,10 @@ class FieldType:
     family: Family | None = None
 
     def describe(self) -> str:
-        if self.kind == "enum":
+        if self.value_type == "enum":
             return "one of: " + ", ".join(self.values)
         return {"bool": "true or false", "int": "a whole number", "str": "text", "date": "a date (YYYY-MM-DD)"}[
-            self.kind
+            self.value_type
         ]
 
 
@@ -60,7 +61,7 @@ def _field_type(annotation: Any) -> FieldType:
         family = next((m.family for m in meta if isinstance(m, InFamily)), None)
         if family is not None:
             found = dataclasses.replace(found, family=family)
-        if found.kind == "int":
+        if found.value_type == "int":
             lo = next((m.ge for m in meta if getattr(m, "ge", None) is not None), None)
             hi = next((m.le for m in meta if getattr(m, "le", None) is not None), None)
             for m in meta:  # Field(ge=.., le=..) keeps its bounds in .metadata

@@ -302,7 +302,7 @@ def compared_texts(framework: Framework) -> dict[str, list[str]]:
                    if source.when is not None]
     for condition in conditions:
         for atom in atoms(condition):
-            if atom.field in CASE_FIELDS and CASE_FIELDS[atom.field].kind == "str":
+            if atom.field in CASE_FIELDS and CASE_FIELDS[atom.field].value_type == "str":
                 values = atom.value if isinstance(atom.value, list) else [atom.value]
                 found.setdefault(atom.field, []).extend(value for value in values if isinstance(value, str))
     return found

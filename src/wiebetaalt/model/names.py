@@ -37,7 +37,7 @@ class KnownNames:
         checks: dict[str, list[tuple[str, frozenset[str], dict[str, str]]]] = {}
         for path, ftype in CASE_FIELDS.items():
             index = groups.get(_name_group(path))
-            if ftype.kind == "str" and "." in path and index:
+            if ftype.value_type == "str" and "." in path and index:
                 section, _, field = path.partition(".")
                 checks.setdefault(section, []).append((field, frozenset(index.values()), index))
         self._checks = [(section, tuple(fields)) for section, fields in checks.items()]

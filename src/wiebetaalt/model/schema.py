@@ -75,7 +75,7 @@ def framework_json_schema() -> dict[str, Any]:
     # editor complete them
     defs["Atom"]["properties"]["field"]["enum"] = list(CASE_FIELDS)
     defs["Expectation"]["properties"]["missing_facts"]["anyOf"][0]["items"]["enum"] = list(CASE_FIELDS)
-    defs["PartySource"]["properties"]["field"]["enum"] = [n for n, t in CASE_FIELDS.items() if t.kind == "str"]
+    defs["PartySource"]["properties"]["field"]["enum"] = [n for n, t in CASE_FIELDS.items() if t.value_type == "str"]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "wiebetaalt afwegingskader"
     return schema

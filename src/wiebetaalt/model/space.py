@@ -36,10 +36,10 @@ class FieldSpace:
 
     def value_class(self, value: Any) -> Any:
         """The representative of ``value``'s class: equal for two values every condition treats alike."""
-        kind = CASE_FIELDS[self.path].kind
-        if value is None or kind in ("bool", "enum"):
+        value_type = CASE_FIELDS[self.path].value_type
+        if value is None or value_type in ("bool", "enum"):
             return value
-        if kind == "str":
+        if value_type == "str":
             return value if value in self.named else OTHER_TEXT
         # numbers and dates: the class is the interval between bounds, named by its representative
         below = [v for v in self.values if v <= value]
@@ -69,15 +69,15 @@ def field_space(framework: Framework, path: str, peildatum: dt.date | None = Non
     before and one after it are among the values.
     """
     ftype = CASE_FIELDS[path]
-    if ftype.kind == "bool":
+    if ftype.value_type == "bool":
         return FieldSpace(path, (True, False))
-    if ftype.kind == "enum":
+    if ftype.value_type == "enum":
         return FieldSpace(path, tuple(ftype.values))
     named = [c for a in framework_atoms(framework) if a.field == path for c in _constants(a)]
-    if ftype.kind == "str":
+    if ftype.value_type == "str":
         unique = tuple(dict.fromkeys(str(c) for c in named))
         return FieldSpace(path, (*unique, OTHER_TEXT), frozenset(unique))
-    if ftype.kind == "int":
+    if ftype.value_type == "int":
         lowest = ftype.minimum if ftype.minimum is not None else 0
         highest = ftype.maximum if ftype.maximum is not None else max([lowest, *map(int, named)]) + 1
         # a bound b splits the numbers into < b and >= b; eq/ne also single out b and b + 1

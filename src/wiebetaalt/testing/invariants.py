@@ -327,7 +327,7 @@ def _fill_values(framework: Framework, path: str, peildatum: dt.date) -> list[An
     ftype = CASE_FIELDS[path]
     if path == "kind.postcode":
         return [*space.named, *(p for p in POSTCODES if p not in space.named)]
-    if ftype.kind == "str":
+    if ftype.value_type == "str":
         return [*space.named, next(v for v in generic(path) if v not in space.named)]
     if path == "kind.brp_inschrijfdatum":
         # an unknown registration date means the registration at kind.brp_gemeente is in force

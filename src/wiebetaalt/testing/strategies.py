@@ -199,13 +199,13 @@ class _Plan:
         self.named: dict[str, tuple[Any, ...]] = {}
         for path in CASE_FIELDS:
             ftype = CASE_FIELDS[path]
-            if ftype.kind in ("str", "int", "date"):
+            if ftype.value_type in ("str", "int", "date"):
                 found = [c for a in framework_atoms(framework) if a.field == path and a.op != "known"
                          for c in (a.value if isinstance(a.value, list) else [a.value])]
                 self.named[path] = tuple(dict.fromkeys(found))
         self.pools: dict[str, tuple[str, ...]] = {}
         for path in _FIELDS:
-            if CASE_FIELDS[path].kind == "str" and path != "kind.postcode":
+            if CASE_FIELDS[path].value_type == "str" and path != "kind.postcode":
                 group = family(path)
                 self.pools[group] = tuple(dict.fromkeys(
                     [*self.pools.get(group, ()), *map(str, self.named[path]), *self._party_names(path)]))
@@ -269,17 +269,17 @@ class _Plan:
     def _groups(self, path: str) -> list[Sequence[Any]]:
         """The kinds of value of a field, each as likely as another."""
         ftype = CASE_FIELDS[path]
-        if ftype.kind == "bool":
+        if ftype.value_type == "bool":
             return [(True, False)]
-        if ftype.kind == "enum":
+        if ftype.value_type == "enum":
             return [ftype.values]
-        if ftype.kind == "int":
+        if ftype.value_type == "int":
             low = ftype.minimum if ftype.minimum is not None else 0
             high = ftype.maximum if ftype.maximum is not None else max([low, *map(int, self.named[path])]) + 1
             bounds = {b for c in self.named[path] for b in (int(c) - 1, int(c), int(c) + 1)} | {low, high}
             return [sorted(b for b in bounds if low <= b <= high),
                     range(low, high + 1) if high - low < _SLOTS else (_AnyNumber(low, high),)]
-        if ftype.kind == "date":
+        if ftype.value_type == "date":
             # a date is told apart by its constants and by lying before or after the peildatum: a
             # whole number is a number of days from the peildatum
             named = sorted({d for c in self.named[path] for d in (dt.date.fromisoformat(str(c)) - DAY,
@@ -306,7 +306,7 @@ class _Plan:
             return draw(st.integers(value.low, value.high))
         if isinstance(value, _AnyDay):
             value = draw(_DAYS_AROUND)
-        if CASE_FIELDS[path].kind == "date" and isinstance(value, int):
+        if CASE_FIELDS[path].value_type == "date" and isinstance(value, int):
             return peildatum + value * DAY
         if isinstance(value, _Earlier):
             group = family(path)

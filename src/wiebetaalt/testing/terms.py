@@ -99,15 +99,15 @@ class RuleTerms:
     def domain(self, path: str) -> tuple[Any, ...]:
         """One value of every class the framework tells apart, and more where that is cheap."""
         ftype = CASE_FIELDS[path]
-        if ftype.kind == "bool":
+        if ftype.value_type == "bool":
             return (True, False, UNKNOWN)
-        if ftype.kind == "enum":
+        if ftype.value_type == "enum":
             return (*ftype.values, UNKNOWN)
-        if ftype.kind == "int" and ftype.minimum is not None and ftype.maximum is not None:
+        if ftype.value_type == "int" and ftype.minimum is not None and ftype.maximum is not None:
             return (*range(ftype.minimum, ftype.maximum + 1), UNKNOWN)
-        if ftype.kind in ("int", "date"):
+        if ftype.value_type in ("int", "date"):
             values = field_space(self.framework, path).values
-            step: Any = DAY if ftype.kind == "date" else 1
+            step: Any = DAY if ftype.value_type == "date" else 1
             return (*sorted({d for v in values for d in (v - step, v)}), UNKNOWN)
         return (*self.named[path], OTHER, UNKNOWN)
 
