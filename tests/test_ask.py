@@ -29,10 +29,11 @@ def waterweg():
 
 
 def test_the_smallest_settling_set_can_be_smaller_than_the_list_of_missing_facts(engine):
-    outcome = engine.decide(OPEN_ACCESS)
+    outcome = engine.decide(OPEN_ACCESS, presume=False)
     assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS
     # whether it is individual or collective help decides it, whatever the rest
-    assert len(outcome.missing_facts) > 1 and outcome.settling_facts == ("hulpvraag.toegang",)
+    assert outcome.settling_facts == ("hulpvraag.toegang",)
+    assert set(outcome.settling_facts) <= set(outcome.missing_facts)
     by_answer = {a.value: a for a in outcome.answers if a.field == "hulpvraag.toegang"}
     assert by_answer["individueel"].outcome == "decision" and "gemeente Delft betaalt" in by_answer["individueel"].result
     assert by_answer["collectief"].outcome == "grey_zone"
@@ -41,12 +42,14 @@ def test_the_smallest_settling_set_can_be_smaller_than_the_list_of_missing_facts
 
 @pytest.mark.parametrize("case", [
     OPEN_ACCESS,
-    {"peildatum": "2025-03-01", "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}, "kind": {"brp_gemeente": "Delft"}},
+    {"peildatum": "2025-03-01", "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"},
+     "kind": {"brp_gemeente": "Delft", "leeftijd": 11}},
     {"peildatum": "2021-03-01", "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}, "kind": {"wlz_indicatie": False}},
     {"peildatum": "2025-03-01", "hulpvraag": {"soort": "leerlingenvervoer"}},
 ], ids=["toegang", "woonplaats", "gezag-2021", "co-ouderschap"])
 def test_every_combination_of_answers_to_the_settling_set_settles_the_case(engine, case):
-    outcome = engine.decide(case)
+    # without presumptions, so that the exceptions are part of the settling set too
+    outcome = engine.decide(case, presume=False)
     assert isinstance(outcome, Escalation) and outcome.settling_facts
     prepared = engine.prepare(case)
     spaces = [field_space(engine.framework, path, prepared.peildatum).values for path in outcome.settling_facts]
@@ -54,7 +57,7 @@ def test_every_combination_of_answers_to_the_settling_set_settles_the_case(engin
         filled = prepared
         for path, value in zip(outcome.settling_facts, combination):
             filled = with_fact(filled, path, ANY_TEXT if value == "Overig" else value)
-        settled = engine.decide(filled, settle=False)
+        settled = engine.decide(filled, settle=False, presume=False)
         assert not (isinstance(settled, Escalation) and settled.reason is EscalationReason.MISSING_FACTS), (
             combination, settled.missing_facts)
 
@@ -119,11 +122,17 @@ def test_ask_asks_only_what_is_needed_until_it_decides(engine):
         prompts.append(prompt)
         return next(answers)
 
-    outcome = ask(engine, {"peildatum": "2025-03-01", "kind": {"brp_gemeente": "Vlaardingen"},
-                           "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}}, read, lines.append)
-    assert isinstance(outcome, Decision) and outcome.entity == "gemeente Vlaardingen"
+    case = {"peildatum": "2025-03-01", "kind": {"brp_gemeente": "Vlaardingen", "leeftijd": 11},
+            "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}}
+    outcome = ask(engine, case, read, lines.append, presume=False)
+    assert isinstance(outcome, Decision) and outcome.entity == "gemeente Vlaardingen" and not outcome.presumptions
     assert prompts == ["kind.wlz_indicatie: ", "kind.verblijf: ", "kind.verblijf: ", "kind.geheim_adres: "]
     assert "  antwoord ja of nee" in lines  # the bad answer is refused and asked again
+    # with the framework's presumptions, the exceptions are presumed and named, not asked
+    prompts.clear()
+    outcome = ask(engine, case, read, lines.append)
+    assert prompts == [] and isinstance(outcome, Decision) and outcome.entity == "gemeente Vlaardingen"
+    assert {p.field for p in outcome.presumptions} == {"kind.wlz_indicatie", "kind.verblijf", "kind.geheim_adres"}
 
 
 def test_ask_stops_on_an_empty_answer_with_the_outcome_so_far(engine):
@@ -157,13 +166,18 @@ def test_every_case_field_has_a_question():
 
 def test_decide_ask_on_the_command_line(monkeypatch, tmp_path: Path):
     case = tmp_path / "casus.yaml"
-    case.write_text("peildatum: 2025-03-01\nkind: {brp_gemeente: Vlaardingen}\n"
+    case.write_text("peildatum: 2025-03-01\nkind: {brp_gemeente: Vlaardingen, leeftijd: 11}\n"
                     "hulpvraag: {soort: jeugdhulp, toegang: individueel}\n", encoding="utf-8")
     monkeypatch.setattr(sys, "stdin", io.StringIO("nee\nnee\nnee\n"))
     out, err = io.StringIO(), io.StringIO()
-    code = main(["decide", str(case), "--ask"], stdout=out, stderr=err)
+    code = main(["decide", str(case), "--ask", "--geen-aannames"], stdout=out, stderr=err)
     assert code == 0 and "Besluit: gemeente Vlaardingen betaalt" in out.getvalue()
     assert "Heeft de jeugdige een Wlz-indicatie (CIZ)?" in out.getvalue()
+    assert "Aangenomen" not in out.getvalue()
+    out = io.StringIO()
+    code = main(["decide", str(case), "--ask"], stdout=out, stderr=err)
+    assert code == 0 and "Besluit: gemeente Vlaardingen betaalt" in out.getvalue()
+    assert "Wlz-indicatie (CIZ)?" not in out.getvalue() and "  - geen Wlz-indicatie: " in out.getvalue()
 
 
 def test_with_fact_validates_like_any_case():

@@ -221,7 +221,7 @@ def test_batch_csv_rows_name_the_framework_and_the_summary_holds_the_record(nati
     assert rows[2][2] == "invalid" and rows[2][-1] == ""  # nothing was decided
     record = summary.to_dict()["audit"]
     assert record == Auditor(national, bundled_postcodes()).header(settle=False)
-    assert record["framework"]["digest"] == framework_digest(national) and record["presumptions"] == []
+    assert record["framework"]["digest"] == framework_digest(national) and record["presume"] is True
     assert json.loads(json.dumps(summary.to_dict()))["audit"] == record
 
 

@@ -49,12 +49,12 @@ MALFORMED: list[Any] = [
 ]
 
 
-def outcomes_of(engine: Engine, cases: list[Any], *, settle: bool = False) -> list[Any]:
+def outcomes_of(engine: Engine, cases: list[Any], *, settle: bool = False, presume: bool = True) -> list[Any]:
     """What the one-case path gives for each case: an Outcome or the CaseError it raises."""
     found: list[Any] = []
     for case in cases:
         try:
-            found.append(engine.decide(case, settle=settle))
+            found.append(engine.decide(case, settle=settle, presume=presume))
         except CaseError as error:
             found.append(error)
     return found
@@ -109,10 +109,14 @@ def test_settling_in_a_batch_gives_what_decide_gives():
     cases = [{"peildatum": "2025-03-01", "kind": child, "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"}},
              {"peildatum": "2025-03-01", "kind": {**child, "wlz_indicatie": False}, "hulpvraag": {"soort": "jeugdhulp"}}]
     with Engine(framework) as engine:
-        expected = outcomes_of(engine, cases, settle=True)
-    actual = list(decide_batch(framework, cases, jobs=1, settle=True))
+        expected = outcomes_of(engine, cases, settle=True, presume=False)
+        presumed = outcomes_of(engine, cases, settle=True)
+    actual = list(decide_batch(framework, cases, jobs=1, settle=True, presume=False))
     assert actual == expected
     assert all(o.settling_facts for o in actual)
+    # and with presumptions, as the engine presumes
+    assert list(decide_batch(framework, cases, jobs=1, settle=True)) == presumed
+    assert any(o.presumptions for o in presumed)
 
 
 def test_a_regional_framework_by_path_and_a_postcode_table_reach_the_workers(tmp_path: Path):

@@ -82,10 +82,14 @@ def test_decide_json_is_machine_readable():
 def test_decide_an_escalation_exits_1_and_says_where_to(tmp_path: Path):
     case = tmp_path / "case.yaml"
     case.write_text("peildatum: 2025-03-01\nhulpvraag: {soort: verpleging}\n", encoding="utf-8")
-    code, out, _ = run("decide", str(case), "--framework", str(RULES / "landelijk.yaml"))
+    code, out, _ = run("decide", str(case), "--framework", str(RULES / "landelijk.yaml"), "--geen-aannames")
     assert code == 1
     assert "Escalatie: ontbrekende feiten" in out and "kind.wlz_indicatie" in out
     assert "Naar: " in out
+    # presumed, the same case is decided, and the answer says what it rests on
+    code, out, _ = run("decide", str(case), "--framework", str(RULES / "landelijk.yaml"))
+    assert code == 0 and "Besluit: de zorgverzekeraar van de jeugdige betaalt" in out
+    assert "Aangenomen (controleer dit" in out and "  - geen Wlz-indicatie: " in out
 
 
 def test_decide_a_bad_case_names_file_line_and_field(tmp_path: Path):

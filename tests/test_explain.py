@@ -11,9 +11,8 @@ import dataclasses
 
 from conftest import RULES
 from wiebetaalt import Decision, Engine, Escalation, load_framework
-from wiebetaalt.decision.explain import (
-    FrameworkText, Interim, NoInterim, PostcodeFound, Reach, Reason, Refer, Settled, explain, fill,
-)
+from wiebetaalt.decision.explain import FrameworkText, Interim, NoInterim, Reach, Reason, Refer, explain, fill
+from wiebetaalt.decision.notes import PostcodeFound, Presumed, Settled
 from wiebetaalt.decision.resolve import Resolver
 from wiebetaalt.model.case import parse_case
 

@@ -26,7 +26,8 @@ CODES = {
     "example-expectation", "invalid-date", "duplicate-id", "unknown-funder", "unknown-rule",
     "unknown-route", "unknown-domain", "unknown-field", "wrong-value-type", "unknown-value",
     "operator-type", "invalid-period", "unknown-placeholder", "override-cycle", "invalid-example-case",
-    "condition-too-large", "split-part", "invalid-base", "overlapping-versions",
+    "condition-too-large", "split-part", "invalid-base", "overlapping-versions", "presumption-not-allowed",
+    "presumption-twice", "override-inverts-precedence",
 }  # fmt: skip
 # engine-limit has no fixture: the compiler keeps within every limit of durable known, so only a
 # stand-in for durable can produce it (tests/test_durable_limits.py)
@@ -206,7 +207,7 @@ def test_unknown_key_at_the_top_level_lists_the_framework_keys(tmp_path: Path):
     assert problems[1].message == "onbekende sleutel 'defaultroute'"
     assert problems[1].hint == (
         "bedoelt u 'default_route'? toegestaan: schema_version, framework, extends, title, version, precedence, "
-        "default_route, routes, funders, rules, examples"
+        "default_route, routes, funders, rules, presumptions, examples"
     )
 
 

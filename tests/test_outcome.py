@@ -271,8 +271,13 @@ def test_the_quick_start_runs_and_prints_the_payer():
 
 
 def test_the_quick_start_prints_a_readable_reason_for_an_escalation():
-    code = _quick_start().replace(', "wlz_indicatie": False', "")
+    code = _quick_start().replace('"brp_gemeente": "Vlaardingen"', '"postcode": "9999 ZZ"')
     assert code != _quick_start()
     printed = _run(code)
-    assert printed.startswith("missing_facts ")
+    assert printed.startswith("missing_facts kind.brp_woonadres")  # what decides the woonplaats is never presumed
     assert "EscalationReason" not in printed
+
+
+def test_the_quick_start_names_the_presumptions_it_rests_on():
+    printed = _run(_quick_start())
+    assert "aangenomen: ['geen Wlz-indicatie'" in printed and "geen geheim adres in de BRP" in printed

@@ -36,7 +36,7 @@ def test_every_rule_file_has_examples_for_every_rule_it_declares():
         engine = _engine(path)
         exercised = set()
         for example in framework.examples:
-            outcome = engine.decide(example.case)
+            outcome = engine.decide(example.case, presume=example.presume)
             exercised |= set(outcome.rules)
         missing = _own_rule_ids(path) - exercised
         assert not missing, f"{path.name}: no example exercises {sorted(missing)}"
@@ -63,7 +63,7 @@ def test_a_region_decides_its_collective_arrangement_with_exact_shares_that_sum_
     shared = [e for e in framework.examples if e.expect.shares and len(e.expect.shares) > 1]
     assert shared, f"{path.name} has no example of a shared cost"
     for example in shared:
-        outcome = _engine(path).decide(example.case)
+        outcome = _engine(path).decide(example.case, presume=example.presume)
         assert isinstance(outcome, Decision), example.name
         assert sum(share.fraction for share in outcome.shares) == 1
         assert all(isinstance(share.fraction, Fraction) for share in outcome.shares)
@@ -72,7 +72,7 @@ def test_a_region_decides_its_collective_arrangement_with_exact_shares_that_sum_
 @pytest.mark.parametrize(("path", "index"), EXAMPLES)
 def test_example(path, index):
     example = FRAMEWORKS[path].examples[index]
-    outcome = _engine(path).decide(example.case)
+    outcome = _engine(path).decide(example.case, presume=example.presume)
     mismatches = check_example(example.expect, outcome)
     assert not mismatches, "\n".join([*mismatches, f"uitkomst: {outcome.to_dict()}"])
 

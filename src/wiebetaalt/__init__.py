@@ -26,7 +26,7 @@ if _typing.TYPE_CHECKING:
                          WiebetaaltError)
     from .testing.examples import ExampleResult, check_example, run_examples
     from .load.loader import check_framework, load_framework
-    from .model.framework import Framework
+    from .model.framework import Framework, Presumption
     from .decision.outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
 
 # The public names are imported when the first of them is used (PEP 562), not by `import
@@ -38,7 +38,7 @@ _HOMES = {
     "FrameworkError": "errors",
     "Problem": "errors", "WiebetaaltError": "errors",
     "Case": "model.case", "parse_case": "model.case",
-    "Framework": "model.framework",
+    "Framework": "model.framework", "Presumption": "model.framework",
     "Decision": "decision.outcome", "Escalation": "decision.outcome", "EscalationReason": "decision.outcome", "FactAnswer": "decision.outcome",
     "Outcome": "decision.outcome",
     "Engine": "engine.engine",
@@ -81,6 +81,7 @@ __all__ = (
     "Framework",
     "FrameworkError",
     "Outcome",
+    "Presumption",
     "Problem",
     "Question",
     "Recheck",

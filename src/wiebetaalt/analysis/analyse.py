@@ -26,8 +26,9 @@ from typing import Any
 from ..decision.open_facts import undetermined
 from ..decision.outcome import Decision, Escalation, EscalationReason
 from ..engine.engine import Engine
+from ..engine.presume import with_values
 from ..errors import CaseError
-from ..model.case import Case, case_data, field_value
+from ..model.case import Case, case_data, field_value, parse_case
 from ..model.conditions import atoms
 from ..model.framework import Example, Framework, Rule
 from .explore import Explorer, Key, Leaf, outcome_key
@@ -188,11 +189,13 @@ class _Examples:
         self.invalid: list[str] = []
         for example in examples:
             try:
-                prepared = explorer.engine.prepare(example.case)
+                # as `wiebetaalt test` decides it: with the presumptions, unless the example says not to
+                outcome = explorer.engine.decide(example.case, settle=False, presume=example.presume)
+                presumed = {p.field: p.value for p in outcome.presumptions}
+                prepared = explorer.engine.prepare(with_values(parse_case(example.case), presumed))
             except CaseError:
                 self.invalid.append(example.name)
                 continue
-            outcome = explorer.resolver.draft(prepared, explorer.engine.match(prepared))
             self.rules.update(outcome.rules)
             period = bisect.bisect_right(explorer.points, prepared.peildatum) - 1
             self.decided.append((example.name, prepared, period))

@@ -116,11 +116,11 @@ def recheck(stored: Mapping[str, Any], framework: Framework | Engine, *,
     if isinstance(framework, Engine):
         if postcodes is not None:
             raise ValueError("an Engine has its own postcode table; give postcodes with a Framework")
-        outcome = framework.decide(case, settle=audit["settle"])
+        outcome = framework.decide(case, settle=audit["settle"], presume=_presume(audit))
         auditor = framework.auditor
     else:
         with Engine(framework, postcodes=postcodes) as engine:
-            outcome = engine.decide(case, settle=audit["settle"])
+            outcome = engine.decide(case, settle=audit["settle"], presume=_presume(audit))
             auditor = engine.auditor
     assert outcome.audit is not None  # the engine attaches it
     before = _stored_framework(audit["framework"])
@@ -305,3 +305,8 @@ def _summary(result: Recheck, stored: Mapping[str, Any]) -> str:
     else:
         text += f" {frameworks[:1].upper()}{frameworks[1:]}."
     return text + f" Anders: {fields}."
+
+
+def _presume(audit: Mapping[str, Any]) -> bool:
+    # a record written before presumptions existed was decided without them
+    return audit.get("presume") is True

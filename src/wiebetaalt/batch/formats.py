@@ -25,7 +25,7 @@ INPUT_COLUMNS: tuple[str, ...] = (REFERENCE, *CASE_FIELDS, AMOUNT)
 #: come last (after the others, so that every other column keeps its place).
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "row", REFERENCE, "status", "funder", "entity", "shares", "reason", "route", "interim_funder",
-    "missing_facts", "rules", "error",
+    "missing_facts", "rules", "error", "presumptions",
 )
 EXPLAIN_COLUMNS: tuple[str, ...] = ("legal_basis", "explanation")
 #: Which framework decided the row, as ``id@version sha256:…`` (:attr:`FrameworkReference.reference`);

@@ -20,7 +20,7 @@ from .formats import Format, output_columns
 def record(number: int, reference: str | None, result: Outcome | CaseError, *, explain: bool = False) -> dict[str, Any]:
     """The output row of one input row: the columns of :func:`output_columns`, typed for JSON."""
     row: dict[str, Any] = dict.fromkeys(output_columns(explain))
-    row.update(row=number, id=reference, missing_facts=[], rules=[], shares=[])
+    row.update(row=number, id=reference, missing_facts=[], rules=[], shares=[], presumptions=[])
     if isinstance(result, CaseError):
         row.update(status="invalid", error=error_text(result))
         if explain:
@@ -34,6 +34,7 @@ def record(number: int, reference: str | None, result: Outcome | CaseError, *, e
         row.update(status="escalation", reason=result.reason.value, route=result.route.id,
                    interim_funder=result.interim_funder, missing_facts=list(result.missing_facts))
     row["rules"] = list(result.rules)
+    row["presumptions"] = [p.field for p in result.presumptions]
     if explain:
         row.update(legal_basis=[b.citation for b in result.legal_basis], explanation=result.explanation)
     row["audit"] = _reference(result)
@@ -71,16 +72,17 @@ def csv_row(number: int, reference: str | None, result: Outcome | CaseError, *, 
     reference = _no_formula(reference) if reference else ""
     if isinstance(result, CaseError):
         row: list[Any] = [number, reference, "invalid", "", "", "", "", "", "", "", "",
-                          _no_formula(error_text(result))]
+                          _no_formula(error_text(result)), ""]
         return row + ["", "", ""] if explain else row + [""]
     rules = "; ".join(result.rules)
+    presumed = "; ".join(p.field for p in result.presumptions)  # field names: they cannot start a formula
     if isinstance(result, Decision):
         shares = "; ".join(f"{s.entity} {s.fraction.numerator}/{s.fraction.denominator}" for s in result.shares)
         row = [number, reference, "decision", result.funder, _no_formula(result.entity), _no_formula(shares),
-               "", "", "", "", rules, ""]
+               "", "", "", "", rules, "", presumed]
     else:
         row = [number, reference, "escalation", "", "", "", result.reason.value, result.route.id,
-               _no_formula(result.interim_funder or ""), "; ".join(result.missing_facts), rules, ""]
+               _no_formula(result.interim_funder or ""), "; ".join(result.missing_facts), rules, "", presumed]
     if explain:
         row += [_no_formula("; ".join(b.citation for b in result.legal_basis)), _no_formula(result.explanation)]
     row.append(_no_formula(result.audit.framework.reference) if result.audit is not None else "")

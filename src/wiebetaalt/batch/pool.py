@@ -61,10 +61,11 @@ class Worker:
     """What one process needs to decide chunks: an engine, and for files the row reader and writer."""
 
     def __init__(self, framework: Framework, postcodes: PostcodeTable | None, settle: bool,
-                 rows: RowReader | None = None, writer: Writer | None = None) -> None:
+                 rows: RowReader | None = None, writer: Writer | None = None, presume: bool = True) -> None:
         self.framework = framework
         self.postcodes = postcodes
         self.settle = settle
+        self.presume = presume
         self.rows = rows
         self.writer = writer
         self._engine: Engine | None = None

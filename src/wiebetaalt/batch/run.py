@@ -47,10 +47,11 @@ def decide_batch(
     chunk_size: int = CHUNK_SIZE,
     postcodes: PostcodeTable | None = None,
     settle: bool = False,
+    presume: bool = True,
 ) -> Iterator[Outcome | CaseError]:
     """Decide many cases on ``jobs`` worker processes (default: every core), in input order.
 
-    Yields, for every case, exactly what ``Engine.decide(case, settle=settle)`` returns for it, or
+    Yields, for every case, exactly what ``Engine.decide(case, settle=settle, presume=presume)`` returns for it, or
     the :class:`CaseError` it raises. Streaming: at most a few chunks per worker are in flight,
     so memory does not grow with the input. ``settle=False`` (the default here) leaves out which
     answers would settle a missing-facts escalation: working that out decides such a case again
@@ -65,13 +66,14 @@ def decide_batch(
     check_chunk_size(chunk_size)
     if isinstance(framework, (str, Path)):
         framework = load_framework(framework)
-    worker = Worker(framework, postcodes, settle)
+    worker = Worker(framework, postcodes, settle, presume=presume)
     return (outcome for results in ordered(worker, _decide_cases, chunks(cases, chunk_size), jobs)
             for outcome in results)
 
 
 def _decide_cases(worker: Worker, chunk: list[Case | Mapping[str, Any]]) -> list[Outcome | CaseError]:
-    return list(worker.engine.decide_many(chunk, settle=worker.settle, chunk_size=len(chunk)))
+    return list(worker.engine.decide_many(chunk, settle=worker.settle, chunk_size=len(chunk),
+                                          presume=worker.presume))
 
 
 def _decide_rows(worker: Worker, chunk: RowChunk) -> tuple[str, Summary]:
@@ -81,7 +83,8 @@ def _decide_rows(worker: Worker, chunk: RowChunk) -> tuple[str, Summary]:
     parsed = worker.rows.read(rows)
     errors = row_errors(parsed)
     cases = [item.data for index, item in enumerate(parsed) if index not in errors]
-    outcomes = worker.engine.decide_many(cases, settle=worker.settle, chunk_size=max(1, len(cases)))
+    outcomes = worker.engine.decide_many(cases, settle=worker.settle, chunk_size=max(1, len(cases)),
+                                         presume=worker.presume)
     summary = Summary()
     results: list[tuple[int, str | None, Outcome | CaseError]] = []
     for index, (row, item) in enumerate(zip(rows, parsed)):
@@ -104,6 +107,7 @@ def run_batch(
     chunk_size: int = CHUNK_SIZE,
     postcodes: PostcodeTable | None = None,
     settle: bool = False,
+    presume: bool = True,
     explain: bool = False,
     delimiter: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -126,10 +130,10 @@ def run_batch(
     check_chunk_size(chunk_size)
     reader, row_chunks = read_chunks(source, input_format, chunk_size, delimiter=delimiter, counter=counter)
     # what every outcome of the run shares, written once: at the head of JSON Lines and in the summary
-    audit = Auditor(framework, postcodes if postcodes is not None else bundled_postcodes()).header(settle)
+    audit = Auditor(framework, postcodes if postcodes is not None else bundled_postcodes()).header(settle, presume)
     # a semicolon file from a Dutch spreadsheet gets semicolons back
     writer = Writer(output_format, explain, delimiter=reader.delimiter, audit=audit)
-    worker = Worker(framework, postcodes, settle, reader, writer)
+    worker = Worker(framework, postcodes, settle, reader, writer, presume)
     _write(target, writer.header())
     summary = Summary(audit=audit)
     stopped = False

@@ -39,6 +39,9 @@ class Summary:
     rules_decided: Counter[str] = dataclasses.field(default_factory=Counter)
     rules_escalated: Counter[str] = dataclasses.field(default_factory=Counter)
     invalid_fields: Counter[str] = dataclasses.field(default_factory=Counter)
+    #: how many outcomes rest on presumptions, and per presumed field how many rest on it
+    presumed: int = 0
+    presumed_fields: Counter[str] = dataclasses.field(default_factory=Counter)
     #: the first invalid rows, as "rij N (regel L): field: problem" lines
     invalid_rows: list[str] = dataclasses.field(default_factory=list)
     #: the part of the audit record every outcome of the run shares (:meth:`wiebetaalt.decision.audit.Auditor.header`)
@@ -55,6 +58,9 @@ class Summary:
             if len(self.invalid_rows) < self.MAX_LISTED:
                 self.invalid_rows.append(invalid_row(row, error_text(result)))
             return
+        if result.presumptions:
+            self.presumed += 1
+            self.presumed_fields.update(p.field for p in result.presumptions)
         if isinstance(result, Decision):
             self.decided += 1
             self.rules_decided.update(result.rules)
@@ -78,7 +84,8 @@ class Summary:
         self.rows += other.rows
         self.decided += other.decided
         self.invalid += other.invalid
-        for name in ("escalated", "rules_decided", "rules_escalated", "invalid_fields"):
+        self.presumed += other.presumed
+        for name in ("escalated", "rules_decided", "rules_escalated", "invalid_fields", "presumed_fields"):
             getattr(self, name).update(getattr(other, name))
         for name in ("payers", "amounts", "escalated_amount"):
             mine = getattr(self, name)
@@ -102,6 +109,8 @@ class Summary:
                       for r in sorted(self.rules_decided.keys() | self.rules_escalated.keys(),
                                       key=lambda r: (-(self.rules_decided[r] + self.rules_escalated[r]), r))],
             "invalid_fields": dict(self.invalid_fields),
+            "presumed": self.presumed,
+            "presumed_fields": dict(self.presumed_fields),
             "audit": self.audit,
         }
 

@@ -135,6 +135,10 @@ def summary_tables(totals: Mapping[str, Any], money: bool) -> str:
     lines += ["", "Per regel:"]
     lines += _table(["regel", "beslist", "geëscaleerd"],
                     [[r["rule"], str(r["decided"]), str(r["escalated"])] for r in totals["rules"]], 1) or ["  (geen)"]
+    if totals.get("presumed"):
+        lines += ["", f"Uitkomsten die op een aanname rusten: {_dutch(totals['presumed'])} (per aangenomen veld):"]
+        fields = sorted(totals["presumed_fields"].items(), key=lambda i: (-i[1], i[0]))
+        lines += _table(["veld", "uitkomsten"], [[f, _dutch(n)] for f, n in fields], 1)
     if totals["invalid"]:
         lines += ["", "Ongeldige rijen per veld:"]
         fields = sorted(totals["invalid_fields"].items(), key=lambda i: (-i[1], i[0]))

@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace, source: IO[bytes], target: StdoutBytes | Repl
             result = run_batch(
                 source, Sink(target, name), framework, input_format=input_format, output_format=output_format,
                 jobs=args.jobs, chunk_size=args.chunk_size, postcodes=postcodes, settle=args.settle,
-                explain=args.explain, progress=progress, stop=lambda: bool(interrupted))
+                presume=args.presume, explain=args.explain, progress=progress, stop=lambda: bool(interrupted))
             if isinstance(target, Replacing):
                 try:
                     target.commit()

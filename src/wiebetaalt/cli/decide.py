@@ -44,10 +44,10 @@ def decide_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         with Engine(framework, postcodes=postcodes) as engine:
             if args.ask:
-                outcome = ask(engine, case, _reader(out), lambda line: out.write(f"{line}\n"))
+                outcome = ask(engine, case, _reader(out), lambda line: out.write(f"{line}\n"), presume=args.presume)
                 out.write("\n")
             else:
-                outcome = engine.decide(case)
+                outcome = engine.decide(case, presume=args.presume)
     except EvaluationError as error:
         err.write(f"{text.engine_failed(args.case, error)}\n")
         json_error(args, out, "engine-failed", text.engine_failed_short(args.case, error))

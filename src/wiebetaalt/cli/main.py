@@ -105,6 +105,8 @@ class _Parser(argparse.ArgumentParser):
 _PATHS = "regelbestanden of mappen daarmee"
 _FRAMEWORK = f"een geïnstalleerd kader (wiebetaalt kaders) of een regelbestand (standaard {DEFAULT_FRAMEWORK})"
 _POSTCODES = "CSV-tabel postcode→gemeente (standaard: het meegeleverde voorbeeld)"
+_NO_PRESUMPTIONS = ("neem niets aan: een feit dat de casus niet geeft blijft onbekend, ook een uitzondering als een "
+                    "Wlz-indicatie of een geheim adres (standaard neemt het kader de gewone situatie aan en noemt het dat)")
 
 
 def _parser(said: _Said | None = None) -> argparse.ArgumentParser:
@@ -126,6 +128,7 @@ def _parser(said: _Said | None = None) -> argparse.ArgumentParser:
     decide.add_argument("--json", action="store_true", help="de uitkomst als JSON")
     decide.add_argument("--ask", action="store_true",
                         help="vraag (op standaardinvoer) naar de feiten die nog nodig zijn, en beslis dan")
+    decide.add_argument("--geen-aannames", dest="presume", action="store_false", help=_NO_PRESUMPTIONS)
     batch = commands.add_parser("batch", help="beslis elke casus van een CSV- of JSON Lines-bestand, één uitvoerrij "
                                               "per invoerrij")
     batch.add_argument("input", type=Path, metavar="invoer",
@@ -148,6 +151,7 @@ def _parser(said: _Said | None = None) -> argparse.ArgumentParser:
     batch.add_argument("--settle", action="store_true",
                        help="zoek uit welke antwoorden een escalatie om ontbrekende feiten beslechten (trager: zo'n "
                             "casus wordt voor elk antwoord opnieuw beslist)")
+    batch.add_argument("--geen-aannames", dest="presume", action="store_false", help=_NO_PRESUMPTIONS)
     batch.add_argument("--summary", action="store_true",
                        help="toon de totalen per betaler, per reden van escalatie en per regel")
     batch.add_argument("--summary-json", type=Path, metavar="BESTAND",

@@ -190,6 +190,9 @@ def format_outcome(outcome: Outcome) -> str:
     if outcome.legal_basis:
         lines.append("Rechtsgrond:")
         lines.extend(f"  - {b.citation} <{b.url}>" for b in outcome.legal_basis)
+    if outcome.presumptions:
+        lines.append("Aangenomen (controleer dit; zonder aannames: --geen-aannames):")
+        lines.extend(f"  - {p.label}: {' '.join(p.reason.split())} <{p.source}>" for p in outcome.presumptions)
     lines.append("Toelichting:")
     lines.append(_wrap(outcome.explanation))
     return "\n".join(lines) + "\n"

@@ -123,8 +123,9 @@ class Audit:
 
     ``rules`` holds, per rule the outcome rests on (its ``rules`` and, for a decision, the rules
     it set aside), the digest of the version in force on the peildatum (:func:`rule_digest`).
-    ``presumptions`` names the presumptions (vermoedens) the outcome rests on; wiebetaalt has none
-    yet, so it is empty. ``case`` is the case as decided: validated, before the engine filled in
+    ``presume`` says whether the framework's presumptions were allowed, and ``presumptions`` names
+    the fields of those the outcome rests on. ``case`` is the case as decided (without the presumed
+    values): validated, before the engine filled in
     what follows from it (a municipality from a postcode), so deciding it again does the same.
     """
 
@@ -138,6 +139,7 @@ class Audit:
     rules: tuple[tuple[str, str], ...]
     presumptions: tuple[str, ...] = ()
     case: Case | None = None
+    presume: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -146,6 +148,7 @@ class Audit:
             "wiebetaalt": self.wiebetaalt,
             "postcodes": self.postcodes,
             "settle": self.settle,
+            "presume": self.presume,
             "peildatum": self.peildatum.isoformat(),
             "presumptions": list(self.presumptions),
             "rules": [{"id": rule_id, "digest": digest} for rule_id, digest in self.rules],
@@ -189,7 +192,8 @@ class Auditor:
         plain = self._plain
         return tuple([plain.get(rule_id) or self._pair(rule_id, day) or (rule_id, "") for rule_id in rule_ids])
 
-    def record(self, case: Case, outcome: Outcome, settle: bool) -> Audit:
+    def record(self, case: Case, outcome: Outcome, settle: bool, presumed: tuple[str, ...] = (),
+               presume: bool = True) -> Audit:
         """The audit record of ``outcome``, decided from ``case`` (as given, validated)."""
         rule_ids = outcome.rules + outcome.overridden if isinstance(outcome, Decision) and outcome.overridden \
             else outcome.rules
@@ -197,10 +201,12 @@ class Auditor:
         # a frozen dataclass sets each field through object.__setattr__; this is one update, per case
         audit.__dict__.update(framework=self.framework, wiebetaalt=self.wiebetaalt, postcodes=self.postcodes,
                               settle=settle, peildatum=case.peildatum,
-                              rules=self.rule_digests(rule_ids, case.peildatum), presumptions=(), case=case)
+                              rules=self.rule_digests(rule_ids, case.peildatum), presumptions=presumed, case=case,
+                              presume=presume)
         return audit
 
-    def header(self, settle: bool) -> dict[str, Any]:
-        """The part of the record every outcome of a run shares (a batch writes it once)."""
+    def header(self, settle: bool, presume: bool = True) -> dict[str, Any]:
+        """The part of the record every outcome of a run shares (a batch writes it once; the
+        presumptions each row rests on are in its own column)."""
         return {"format": AUDIT_FORMAT, "framework": self.framework.to_dict(), "wiebetaalt": self.wiebetaalt,
-                "postcodes": self.postcodes, "settle": settle, "presumptions": []}
+                "postcodes": self.postcodes, "settle": settle, "presume": presume}

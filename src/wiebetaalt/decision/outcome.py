@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from ..model.framework import LegalBasis, Route
+from ..model.framework import LegalBasis, Presumption, Route
 
 if TYPE_CHECKING:  # the audit record and the explanation's parts are made from outcomes
     from .audit import Audit
@@ -78,6 +78,12 @@ class Share:
                 "percentage": format_share(self.fraction)}
 
 
+def presumption_dicts(presumptions: tuple[Presumption, ...]) -> list[dict[str, Any]]:
+    """The presumptions an outcome rests on, as ``to_dict()`` gives them."""
+    return [{"field": p.field, "value": p.value, "label": p.label, "reason": p.reason, "source": str(p.source)}
+            for p in presumptions]
+
+
 @dataclass(frozen=True)
 class Decision:
     """The framework settles the case: ``entity`` pays, on ``legal_basis``."""
@@ -91,6 +97,9 @@ class Decision:
     explanation: str
     #: When the cost is shared: every payer with its exact share; the fractions sum to 1.
     shares: tuple[Share, ...] = ()
+    #: The presumptions of the framework the outcome rests on (facts the case left out, presumed
+    #: because their absence is the ordinary case); empty with ``presume=False``.
+    presumptions: tuple[Presumption, ...] = ()
     #: What it was decided from (framework, versions, case); the Engine sets it, the pure resolver does not.
     audit: Audit | None = None
     #: What ``explanation`` says, as data; empty for an outcome made by hand.
@@ -106,6 +115,7 @@ class Decision:
             "legal_basis": [{"citation": b.citation, "url": str(b.url)} for b in self.legal_basis],
             "rules": list(self.rules),
             "overridden": list(self.overridden),
+            "presumptions": presumption_dicts(self.presumptions),
             "explanation": self.explanation,
             "audit": self.audit.to_dict() if self.audit is not None else None,
         }
@@ -146,6 +156,9 @@ class Escalation:
     # for missing facts: the smallest set of them whose answers settle the case, and per answer its outcome
     settling_facts: tuple[str, ...] = ()
     answers: tuple[FactAnswer, ...] = ()
+    #: The presumptions of the framework the outcome rests on (facts the case left out, presumed
+    #: because their absence is the ordinary case); empty with ``presume=False``.
+    presumptions: tuple[Presumption, ...] = ()
     #: What it was decided from (framework, versions, case); the Engine sets it, the pure resolver does not.
     audit: Audit | None = None
     #: What ``explanation`` says, as data; empty for an outcome made by hand.
@@ -165,6 +178,7 @@ class Escalation:
             "settling_facts": list(self.settling_facts),
             "answers": [answer.to_dict() for answer in self.answers],
             "legal_basis": [{"citation": b.citation, "url": str(b.url)} for b in self.legal_basis],
+            "presumptions": presumption_dicts(self.presumptions),
             "explanation": self.explanation,
             "audit": self.audit.to_dict() if self.audit is not None else None,
         }

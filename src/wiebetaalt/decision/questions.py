@@ -26,7 +26,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {"kind": Child, "school": School, "hulpv
 class Decides(Protocol):
     """What :func:`ask` needs of an engine: it decides a case (and settles missing facts)."""
 
-    def decide(self, case: Case) -> Outcome: ...
+    def decide(self, case: Case, *, presume: bool = True) -> Outcome: ...
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,17 @@ def ask(
     write: Callable[[str], Any],
     *,
     limit: int = 50,
+    presume: bool = True,
 ) -> Outcome:
     """Decide ``case``, asking for the facts still needed one at a time until it is settled.
 
     ``read(prompt)`` returns the person's answer (``input`` at a terminal); ``write`` prints. The
     fact asked first is one of the smallest settling set, so a person answers as few questions as
-    the framework allows. An empty answer stops the asking and returns the outcome so far.
+    the framework allows. An empty answer stops the asking and returns the outcome so far. The
+    facts the framework presumes are not asked (``presume=False``: they are); the outcome names them.
     """
     current = case if isinstance(case, Case) else parse_case(case)
-    outcome = engine.decide(current)
+    outcome = engine.decide(current, presume=presume)
     for _ in range(limit):
         if not (isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS):
             break
@@ -118,6 +120,6 @@ def ask(
                 break
             except (ValueError, CaseError) as error:
                 write(f"  {error}")
-        outcome = engine.decide(current)
+        outcome = engine.decide(current, presume=presume)
     return outcome
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..decision.explain import MoveNotYetRegistered, Moved, Note, PostcodeFound, PostcodeUnknown
+from ..decision.notes import (
+    MoveNotYetRegistered, Moved, Note, NotOnlyPsychiatric, PostcodeFound, PostcodeUnknown, SwvRegion,
+)
 from ..load.postcodes import PostcodeTable
 from ..model.case import Case, replaced
 
@@ -37,6 +39,10 @@ DERIVATIONS: tuple[Derivation, ...] = (
                                       "kind.brp_inschrijfdatum", "kind.vorige_brp_gemeente")),
     # every kind of stay is verblijf, except respite that does not recur regularly
     Derivation("kind.verblijf", ("kind.soort_verblijf",)),
+    # a minor with a Wlz indication passed the CIZ test, which a purely psychiatric disorder does not
+    Derivation("kind.alleen_psychische_stoornis", ("kind.wlz_indicatie", "kind.leeftijd")),
+    # both samenwerkingsverbanden named: whether the pupil lives outside the school's region
+    Derivation("kind.woont_buiten_regio_swv_school", ("kind.swv_woonregio", "school.samenwerkingsverband")),
 )
 #: target → the facts it is derived from
 DERIVED_FROM: dict[str, tuple[str, ...]] = {d.target: d.inputs for d in DERIVATIONS}
@@ -47,9 +53,9 @@ DERIVED_VALUE_FROM: dict[str, tuple[str, ...]] = {
     "kind.brp_gemeente": ("kind.postcode", "kind.vorige_brp_gemeente"),
     "kind.brp_woonadres": ("kind.briefadres", "kind.brp_gemeente"),
     "kind.verblijf": ("kind.soort_verblijf",),
+    "kind.alleen_psychische_stoornis": ("kind.wlz_indicatie",),
+    "kind.woont_buiten_regio_swv_school": ("kind.swv_woonregio", "school.samenwerkingsverband"),
 }
-
-
 
 
 def derive(case: Case, postcodes: PostcodeTable) -> tuple[Case, tuple[Note, ...]]:
@@ -84,6 +90,16 @@ def derive(case: Case, postcodes: PostcodeTable) -> tuple[Case, tuple[Note, ...]
             updates["brp_woonadres"] = True
     if child.verblijf is None and child.soort_verblijf is not None:
         updates["verblijf"] = child.soort_verblijf != "logeren_incidenteel"
+    if (child.alleen_psychische_stoornis is None and child.wlz_indicatie
+            and child.leeftijd is not None and child.leeftijd < 18):
+        # the CIZ gives a minor no Wlz indication for a purely psychiatric disorder (Wlz art. 3.2.1,
+        # the Jeugdwet goes first): the indication answers the question
+        updates["alleen_psychische_stoornis"] = False
+        notes.append(NotOnlyPsychiatric())
+    school_swv = case.school.samenwerkingsverband
+    if child.woont_buiten_regio_swv_school is None and child.swv_woonregio is not None and school_swv is not None:
+        updates["woont_buiten_regio_swv_school"] = child.swv_woonregio != school_swv
+        notes.append(SwvRegion(child.swv_woonregio, school_swv))
     if updates:
         case = replaced(case, {"kind": replaced(child, updates)})
     return case, tuple(notes)

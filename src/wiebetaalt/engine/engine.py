@@ -5,6 +5,7 @@ fired rules into one outcome (:mod:`wiebetaalt.decision.resolve`), settling miss
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -13,20 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from ..decision.audit import Auditor
-from ..decision.explain import Note, Part, Settled, explain
+from ..decision.explain import Part, explain
+from ..decision.notes import Note, Presumed, Settled
 from ..decision.outcome import Escalation, EscalationReason, Outcome, with_changes
 from ..decision.resolve import Resolver, Truth
 from ..decision.settle import settle as settle_facts
 from ..errors import CaseError, EvaluationError
 from ..load.postcodes import PostcodeTable, bundled_postcodes
 from ..model.case import MUNICIPALITY_FIELDS, Case, parse_case
-from ..model.framework import Framework, compared_texts
+from ..model.framework import Framework, Presumption, compared_texts
 from ..model.names import KnownNames
 from . import durable
 from .compiler import CompiledFramework, compile_framework
 from .derive import derive
 from .durable import CHUNK_SIZE, require_durable
 from .fact import case_fact
+from .presume import answer, missing_facts_escalation, with_values
 
 try:  # orjson encodes the facts that cross into durable faster (docs/engine.md); plain json works too
     import orjson
@@ -70,6 +73,7 @@ class Engine:
         self.postcodes = postcodes if postcodes is not None else bundled_postcodes()
         self._compiled: CompiledFramework = compile_framework(framework)
         self._resolver = Resolver(framework)
+        self._presumptions: dict[str, Presumption] = {p.field: p for p in framework.presumptions}
         #: the per-framework parts of every outcome's audit record, worked out once
         self.auditor = Auditor(framework, self.postcodes)
         # every name the framework compares with, in its spelling (docs/case.md)
@@ -201,12 +205,17 @@ class Engine:
                 unknown.add(item)
         return Truth(frozenset(true), frozenset(unknown))
 
-    def decide(self, case: Case | Mapping[str, Any], *, settle: bool = True) -> Outcome:
+    def decide(self, case: Case | Mapping[str, Any], *, settle: bool = True, presume: bool = True) -> Outcome:
         """Decide one case.
 
         A missing-facts escalation also names the smallest set of facts whose answers settle the
         case and what each answer would lead to (:func:`wiebetaalt.decision.settle.settle`); that decides the
         case again for every answer, so ``settle=False`` leaves it out where only the outcome counts.
+
+        A fact the case leaves out and the framework presumes (``presumptions:``, a Wlz indication,
+        a secret address) takes its presumed value when the outcome would otherwise escalate for
+        it; the outcome then names those presumptions (``presumptions``, and a sentence of its
+        explanation). ``presume=False`` presumes nothing: every fact left out stays unknown.
 
         Returns:
             a :class:`~wiebetaalt.decision.outcome.Decision` or an :class:`~wiebetaalt.decision.outcome.Escalation`.
@@ -219,28 +228,90 @@ class Engine:
         # then prepares it again, with the note that says what was derived
         given = case if isinstance(case, Case) else parse_case(case)
         prepared, notes = self._prepare(given)
-        return self._conclude(given, prepared, notes, self.match(prepared), settle)
-
-    def _decide_unsettled(self, case: Case) -> Outcome:
-        return self.decide(case, settle=False)
+        return self._conclude(given, prepared, notes, self.match(prepared), settle, presume)
 
     def _conclude(self, given: Case, prepared: Case, notes: tuple[Note, ...], truth: Truth,
-                  settle: bool) -> Outcome:
-        # the resolver leaves the explanation as parts: what the engine derived and what settles the
-        # case are added to them, and the whole is rendered once
+                  settle: bool, presume: bool) -> Outcome:
+        # the resolver leaves the explanation as parts: what the engine derived, presumed and what
+        # settles the case are added to them, and the whole is rendered once
         outcome = self._resolver.draft(prepared, truth)
+        presumed: tuple[Presumption, ...] = ()
+        if presume and self._presumptions and missing_facts_escalation(outcome):
+            prepared, notes, outcome, presumed = self._presume(given, prepared, notes, outcome)
         parts: tuple[Part, ...] = outcome.explanation_parts + notes if notes else outcome.explanation_parts
-        audit = self.auditor.record(given, outcome, settle)
-        if settle and isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS:
-            facts, answers = settle_facts(self._decide_unsettled, self.framework, prepared, outcome)
+        if presumed:
+            parts += (Presumed(presumed),)
+        audit = self.auditor.record(given, outcome, settle, tuple(p.field for p in presumed), presume)
+        if settle and missing_facts_escalation(outcome):
+            assert isinstance(outcome, Escalation)
+            decide = functools.partial(self.decide, settle=False, presume=presume)
+            facts, answers = settle_facts(decide, self.framework, prepared, outcome)
             if facts:
                 parts += (Settled(facts),)
             return with_changes(outcome, explanation=explain(parts), explanation_parts=parts, audit=audit,
-                                settling_facts=facts, answers=answers)
-        return with_changes(outcome, explanation=explain(parts), explanation_parts=parts, audit=audit)
+                                settling_facts=facts, answers=answers, presumptions=presumed)
+        return with_changes(outcome, explanation=explain(parts), explanation_parts=parts, audit=audit,
+                            presumptions=presumed)
+
+    def _presume(self, given: Case, prepared: Case, notes: tuple[Note, ...],
+                 outcome: Outcome) -> tuple[Case, tuple[Note, ...], Outcome, tuple[Presumption, ...]]:
+        """The case with the presumed value of every missing fact the framework presumes, decided
+        again until no presumed fact is missing; a presumption is filled in only when the outcome
+        escalated for its fact, and of those only the ones the answer rests on are kept."""
+        presumed: list[Presumption] = []
+        case = given
+        while isinstance(outcome, Escalation):
+            fill = [found for fact in outcome.missing_facts
+                    if (found := self._presumptions.get(fact)) is not None and found not in presumed]
+            if not fill:
+                break
+            presumed += fill
+            case = with_values(case, {p.field: p.value for p in fill})
+            prepared, notes = self._prepare(case)
+            outcome = self._resolver.draft(prepared, self.match(prepared))
+            if not missing_facts_escalation(outcome):
+                break
+        return self._needed(given, prepared, notes, outcome, tuple(presumed))
+
+    def _needed(self, given: Case, prepared: Case, notes: tuple[Note, ...], outcome: Outcome,
+                presumed: tuple[Presumption, ...]) -> tuple[Case, tuple[Note, ...], Outcome, tuple[Presumption, ...]]:
+        """Of presumptions filled in together, only those the answer rests on.
+
+        An escalation names every fact a rule still waits for, so one round can fill in two facts
+        where one would do: with no stay presumed, whether a registration was only for a procedure
+        no longer matters. Each presumption is left out in turn (one pass through durable for all);
+        those without which the answer stays the same are dropped, and the rest is checked once
+        more together, so the presumptions an outcome names always give its answer, and leaving
+        out any one of them changes it.
+        """
+        if len(presumed) < 2:
+            return prepared, notes, outcome, presumed  # the one presumption was filled because the case escalated
+        target = answer(outcome)
+        variants = [self._prepare(with_values(given, {q.field: q.value for q in presumed if q is not p}))
+                    for p in presumed]
+        truths = self.match_many([case for case, _ in variants])
+        kept = tuple(p for p, (case, _), truth in zip(presumed, variants, truths)
+                     if answer(self._resolver.draft(case, truth)) != target)
+        if len(kept) == len(presumed):
+            return prepared, notes, outcome, presumed
+        fewer, fewer_notes = self._prepare(with_values(given, {p.field: p.value for p in kept}))
+        again = self._resolver.draft(fewer, self.match(fewer))
+        if answer(again) == target:
+            return fewer, fewer_notes, again, kept
+        # the dropped ones stood in for each other (either one settles the same rule): leave them
+        # out one at a time instead, keeping each one whose absence changes the answer
+        kept = presumed
+        for p in reversed(presumed):
+            trial = tuple(q for q in kept if q is not p)
+            case, case_notes = self._prepare(with_values(given, {q.field: q.value for q in trial}))
+            tried = self._resolver.draft(case, self.match(case))
+            if answer(tried) == target:
+                kept, prepared, notes, outcome = trial, case, case_notes, tried
+        return prepared, notes, outcome, kept
 
     def decide_many(
-        self, cases: Iterable[Case | Mapping[str, Any]], *, settle: bool = True, chunk_size: int = CHUNK_SIZE
+        self, cases: Iterable[Case | Mapping[str, Any]], *, settle: bool = True, chunk_size: int = CHUNK_SIZE,
+        presume: bool = True,
     ) -> Iterator[Outcome | CaseError]:
         """Decide cases in order, lazily, ``chunk_size`` at a time through durable.
 
@@ -254,9 +325,10 @@ class Engine:
             raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
         source = iter(cases)
         while chunk := list(itertools.islice(source, chunk_size)):
-            yield from self._decide_chunk(chunk, settle)
+            yield from self._decide_chunk(chunk, settle, presume)
 
-    def _decide_chunk(self, chunk: list[Case | Mapping[str, Any]], settle: bool) -> list[Outcome | CaseError]:
+    def _decide_chunk(self, chunk: list[Case | Mapping[str, Any]], settle: bool,
+                      presume: bool) -> list[Outcome | CaseError]:
         results: list[Outcome | CaseError | None] = []
         valid: list[tuple[int, Case, Case, tuple[Note, ...]]] = []
         for case in chunk:
@@ -270,5 +342,5 @@ class Engine:
             results.append(None)
         truths = self.match_many([prepared for _, _, prepared, _ in valid])
         for (index, given, prepared, note), truth in zip(valid, truths):
-            results[index] = self._conclude(given, prepared, note, truth, settle)
+            results[index] = self._conclude(given, prepared, note, truth, settle, presume)
         return results  # type: ignore[return-value]  # every None was filled

@@ -158,6 +158,7 @@ class Checker:
             self.period(path, rule)
             self.placeholders(path + ("explanation",), rule.get("explanation"))
         self.override_cycles(rules)
+        override_inversions(self, rules, domains)
         for path, example in self.items("examples"):
             self.example(path, example, funders, rules, routes)
         return self.problems
@@ -324,6 +325,53 @@ class Checker:
         facts = expect.get("missing_facts")
         for i, fact in enumerate(facts if isinstance(facts, list) else []):
             self.field_type(path + ("expect", "missing_facts", i), fact)
+
+
+def override_inversions(checker: Checker, rules: dict[str, Path], precedence: list[str]) -> None:
+    """Report a rule that sets aside, directly or through a chain of ``overrides``, a rule of a
+    stelsel that ``precedence`` puts before its own: overrides are transitive, so such a chain
+    turns voorliggendheid round (a Wmo rule would beat the Wlz)."""
+    rank = {domain: i for i, domain in enumerate(precedence)}
+    domain: dict[str, str] = {}
+    graph: dict[str, list[str]] = {}
+    for _, rule in checker.items("rules"):
+        ident = rule.get("id")
+        if not isinstance(ident, str) or ident not in rules:
+            continue
+        if isinstance(rule.get("domain"), str):
+            domain.setdefault(ident, rule["domain"])
+        targets = rule.get("overrides")
+        # every version of a rule counts: in its own period each one's overrides apply
+        graph.setdefault(ident, []).extend(
+            t for t in (targets if isinstance(targets, list) else []) if isinstance(t, str) and t in rules)
+    for ident, path in rules.items():
+        own = rank.get(domain.get(ident, ""))
+        if own is None:
+            continue
+        # breadth first, so that the shortest chain to each rule is the one shown; a cycle ends it
+        trail: dict[str, list[str]] = {ident: [ident]}
+        queue, inverted, cyclic = [ident], [], False
+        while queue:
+            current = queue.pop(0)
+            for target in graph.get(current, []):
+                cyclic = cyclic or target == ident
+                if target in trail:
+                    continue
+                trail[target] = [*trail[current], target]
+                queue.append(target)
+                higher = rank.get(domain.get(target, ""))
+                if higher is not None and higher < own:
+                    inverted.append(target)
+        # a rule on a circle of overrides is reported once, as override-cycle
+        for target in [] if cyclic else inverted:
+            via = trail[target][1:-1]
+            checker.problem(
+                path + ("overrides",), "override-inverts-precedence",
+                f"regel {ident!r} (domein {domain[ident]}) zet " + (f"via {' → '.join(via)} " if via else "")
+                + f"regel {target!r} (domein {domain[target]}) opzij, terwijl {domain[target]} in "
+                f"precedence vóór {domain[ident]} gaat",
+                "schrijf de uitzondering in de voorwaarde (when) van de regel uit het hogere stelsel, "
+                "of laat de regel alleen regels van het eigen of een lager stelsel opzij zetten")
 
 
 def _overlap(one: dict[str, Any], other: dict[str, Any]) -> bool:

@@ -21,6 +21,7 @@ from ..engine.durable import build_error
 from ..errors import FrameworkError, Problem, os_reason
 from ..model.framework import Example, Framework
 from .checks import Checker
+from .presumptions import check_presumptions
 from .overlays import extend
 from .sources import Source, SourceFile, real, rule_layers, source_files
 from .structure import structure_problems
@@ -135,6 +136,7 @@ def _load_source(path: FilePath, stack: tuple[FilePath, ...]) -> tuple[Framework
         framework._layers = layers
         framework._sources = tuple(source_files(source))
     problems.extend(Checker(source).run())
+    problems.extend(check_presumptions(source))
     if framework is not None and not problems:
         # durable refuses some conditions that are fine as data; say so here, at their line
         try:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from .yaml import Document, Path
 
 #: Keys whose lists an overlay adds to; the other keys of an overlay replace the base's.
-LAYERED_LISTS = ("routes", "funders", "rules")
+LAYERED_LISTS = ("routes", "funders", "rules", "presumptions")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class SourceFile:
 class Layered:
     """An overlay merged onto the framework it extends; a path leads back to the file it came from.
 
-    The lists of routes, funders and rules are the base's followed by the overlay's; the examples
+    The lists of routes, funders, rules and presumptions are the base's followed by the overlay's; the examples
     are the overlay's own (the base's are tested with the base); other keys the overlay sets
     replace the base's.
     """

@@ -135,7 +135,8 @@ class Child(BaseModel):
         None, description="Wonen de ouders met gezamenlijk gezag apart?"
     )
     hoofdverblijf_gemeente: Municipality | None = Field(
-        None, description="Gemeente van de ouder bij wie de jeugdige zijn hoofdverblijf heeft (rechter of ouders)."
+        None, description="Gemeente van de ouder bij wie de jeugdige feitelijk zijn hoofdverblijf heeft (ook als "
+        "de rechter of de ouders een ander hoofdverblijf vastlegden)."
     )
     alleen_psychische_stoornis: bool | None = Field(
         None, description="Is de zorgbehoefte uitsluitend het gevolg van een psychische stoornis?"
@@ -154,6 +155,22 @@ class Child(BaseModel):
     )
     dagen_bij_andere_ouder: Annotated[int, Field(ge=0, le=7)] | None = Field(
         None, description="Bij co-ouderschap: dagen per week bij de andere ouder (0–7)."
+    )
+    sglvg: bool | None = Field(
+        None, description="Is de jeugdige sterk gedragsgestoord en licht verstandelijk gehandicapt (SGLVG), met "
+        "behoefte aan behandeling in een (SG)LVG-behandelcentrum? Onbekend telt niet als ja."
+    )
+    zintuiglijke_beperking: bool | None = Field(
+        None, description="Heeft de jeugdige een visuele of auditieve beperking, of een communicatieve beperking "
+        "door een taalontwikkelingsstoornis (zintuiglijk gehandicaptenzorg)? Onbekend telt niet als ja."
+    )
+    inschrijving_alleen_voor_procedure: bool | None = Field(
+        None, description="Was de BRP-inschrijving vóór het verblijf alleen voor een procedure (een BSN onder een "
+        "bijzondere regeling, tijdens een korte observatie), zonder dat de jeugdige daar woonde?"
+    )
+    woont_buiten_regio_swv_school: bool | None = Field(
+        None, description="Woont de leerling buiten de regio van het samenwerkingsverband van de school? Afgeleid "
+        "als kind.swv_woonregio en school.samenwerkingsverband allebei bekend zijn."
     )
 
 

@@ -225,6 +225,9 @@ class Expectation(BaseModel):
     shares: dict[str, ShareText] | None = Field(
         None, description="Per partij het exacte aandeel: '60%', '51.5%' of '412/800'; samen 100%."
     )
+    presumptions: list[str] | None = Field(
+        None, description="De velden waarvan de uitkomst een aangenomen waarde gebruikt (leeg: geen enkele)."
+    )
 
     @model_validator(mode="after")
     def _decision_or_escalation(self) -> Expectation:
@@ -242,6 +245,21 @@ class Example(BaseModel):
     name: Text
     case: dict[str, Any]
     expect: Expectation
+    presume: bool = Field(True, description="false: beslis zonder aannames, zoals `decide --geen-aannames`.")
+
+
+class Presumption(BaseModel):
+    """A value presumed for a case field the case leaves out: a fact that exists only when an
+    authority recorded it (a Wlz indication of the CIZ, a secret address in the BRP), with the
+    reason it may be presumed and a source anyone can open. The outcome names every presumption it
+    rests on; ``Engine.decide(case, presume=False)`` presumes nothing."""
+
+    model_config = _MODEL
+    field: Text
+    value: bool | int | Text
+    label: Text = Field(description="Wat er wordt aangenomen, kort, zoals de casus het leest: 'geen Wlz-indicatie'.")
+    reason: Text = Field(description="Waarom dit mag worden aangenomen zolang het niet anders bekend is.")
+    source: AnyHttpUrl
 
 
 class Framework(BaseModel):
@@ -262,6 +280,10 @@ class Framework(BaseModel):
     routes: Annotated[list[Route], Field(min_length=1)]
     funders: Annotated[list[Funder], Field(min_length=1)]
     rules: Annotated[list[Rule], Field(min_length=1)]
+    presumptions: list[Presumption] = Field(
+        [], description="Waarden die worden aangenomen voor feiten die de casus niet geeft: uitzonderingen die "
+                        "alleen bestaan als een instantie ze vastlegde."
+    )
     examples: list[Example] = []
     # per rule id, how many overlays above the base-most file it was written (0: that file); the
     # loader sets it, so that a region cannot change a national outcome unannounced

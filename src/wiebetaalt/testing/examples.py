@@ -54,7 +54,8 @@ def check_example(expect: Expectation, outcome: Outcome) -> list[str]:
     Every difference starts with the ``expect`` field it concerns (``funder: verwacht …, uitkomst
     …``). ``shares`` are compared exactly (``'51.5%'`` is 103/200, not about 0.515) and must name
     the same parties as the outcome; ``missing_facts`` and ``rules`` must match in order;
-    ``legal_basis`` must occur in one of the outcome's citations. When the outcome is of the other
+    ``legal_basis`` must occur in one of the outcome's citations; ``presumptions`` must name the
+    fields of the presumptions the outcome rests on, in any order. When the outcome is of the other
     type (a decision where an escalation was expected, or the reverse), only that is reported of
     ``funder``/``entity``/``shares`` or ``escalation``/``missing_facts``/``route``; ``rules`` and
     ``legal_basis`` are still compared.
@@ -78,6 +79,9 @@ def check_example(expect: Expectation, outcome: Outcome) -> list[str]:
         found.append(difference("rules", listed(expect.rules), listed(outcome.rules)))
     if expect.legal_basis is not None and not any(expect.legal_basis in b.citation for b in outcome.legal_basis):
         found.append(no_legal_basis(expect.legal_basis, [b.citation for b in outcome.legal_basis]))
+    presumed = [p.field for p in outcome.presumptions]
+    if expect.presumptions is not None and sorted(presumed) != sorted(expect.presumptions):
+        found.append(difference("presumptions", listed(expect.presumptions), listed(presumed)))
     return found
 
 
@@ -146,7 +150,7 @@ def run_example(example: Example, engine: Engine) -> ExampleResult:
         CaseError: the example's case is invalid (never for a framework the loader accepted).
         EvaluationError: the matching engine failed.
     """
-    outcome = engine.decide(example.case)
+    outcome = engine.decide(example.case, presume=example.presume)
     return ExampleResult(
         name=example.name,
         case=example.case,

@@ -128,7 +128,10 @@ def assert_no_funder_from_unknown_facts(engine: Engine, case: _CaseLike) -> Outc
     outcome must be a Decision for the same funder and party. Two exceptions follow the case model:
     a party named by a funder's ``fallback`` text may become the concrete party, and a move's
     ``kind.brp_inschrijfdatum`` is filled in on or before the peildatum only (an unknown date means
-    the registration at ``kind.brp_gemeente`` is in force).
+    the registration at ``kind.brp_gemeente`` is in force). A fact the framework presumes and the
+    outcome names in ``presumptions`` is one the decision rests on openly: it is not filled in.
+    When filling in a fact raises a question about another (a previous municipality asks when the
+    move was registered), every answer to that question is tried as well.
     """
     raw = _raw(case)
     outcome = _decide(engine, raw, False)
@@ -345,9 +348,13 @@ def _check_unknown_facts(engine: Engine, raw: Mapping[str, Any], outcome: Outcom
     parties = [outcome.entity, *(s.entity for s in outcome.shares)]
     # a fallback text stands in for a party the case does not name; the named party may differ
     compare_party = not any(text in party for text in fallbacks for party in parties)
+    # a presumed fact is one the decision rests on openly: the outcome names it, and a fact it would
+    # be derived from (a kind of stay for verblijf) would contradict the presumption, not fill a gap
+    presumed = {p.field for p in outcome.presumptions}
+    presumed |= {source for target in presumed for source in DERIVED_VALUE_FROM.get(target, ())}
     paths = [p for p in dict.fromkeys([*used_fields(framework), *_DERIVATION_INPUTS]) if p != "peildatum"]
     for path in paths:
-        if field_value(given, path) is not None or field_value(prepared, path) is not None:
+        if path in presumed or field_value(given, path) is not None or field_value(prepared, path) is not None:
             continue
         feeds = _FEEDS.get(path)
         if feeds and field_value(given, feeds) is None and field_value(prepared, feeds) is not None:
@@ -357,10 +364,22 @@ def _check_unknown_facts(engine: Engine, raw: Mapping[str, Any], outcome: Outcom
         for value in _fill_values(framework, path, prepared.peildatum):
             filled = _with(raw, path, value)
             again = _decide(engine, filled, False)
-            shown = value.isoformat() if isinstance(value, dt.date) else value
-            if not isinstance(again, Decision) or again.funder != outcome.funder:
-                _fail(f"the decision rests on the unknown fact {path}: with {path} = {shown!r} the outcome is "
-                      f"{_describe(again)}", raw, outcome)
-            if compare_party and again.entity != outcome.entity:
-                _fail(f"the party rests on the unknown fact {path}: with {path} = {shown!r} {again.entity} pays "
-                      f"instead of {outcome.entity}", raw, outcome)
+            tries = [(f"{path} = {_shown(value)!r}", again)]
+            if isinstance(again, Escalation) and again.reason is EscalationReason.MISSING_FACTS and again.missing_facts:
+                # one fact can raise a question about another (a previous municipality asks when the
+                # move was registered): the decision must then hold for every answer to that one
+                tries = [(f"{path} = {_shown(value)!r} and {follow} = {_shown(answer)!r}",
+                          _decide(engine, _with(filled, follow, answer), False))
+                         for follow in again.missing_facts if follow not in presumed and follow != path
+                         for answer in _fill_values(framework, follow, prepared.peildatum)] or tries
+            for filled_in, found in tries:
+                if not isinstance(found, Decision) or found.funder != outcome.funder:
+                    _fail(f"the decision rests on the unknown fact {path}: with {filled_in} the outcome is "
+                          f"{_describe(found)}", raw, outcome)
+                if compare_party and found.entity != outcome.entity:
+                    _fail(f"the party rests on the unknown fact {path}: with {filled_in} {found.entity} pays "
+                          f"instead of {outcome.entity}", raw, outcome)
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
