@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..decision.open_facts import undetermined
-from ..decision.outcome import Escalation, EscalationReason, Outcome
+from ..decision.outcome import Escalation, Outcome, asking_for_facts
 from ..decision.resolve import Resolver, Truth
 from ..engine.derive import DERIVED_FROM
 from ..engine.engine import Engine
@@ -76,7 +76,7 @@ def outcome_key(outcome: Outcome) -> Key:
 
 def is_settled(outcome: Outcome) -> bool:
     """Whether the outcome is a leaf: a decision, or an escalation for another reason than missing facts."""
-    return not (isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS)
+    return asking_for_facts(outcome) is None
 
 
 class Explorer:

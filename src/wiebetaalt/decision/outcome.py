@@ -190,6 +190,17 @@ Outcome = Union[Decision, Escalation]
 _O = TypeVar("_O", bound="Decision | Escalation")
 
 
+def asking_for_facts(outcome: Outcome) -> Escalation | None:
+    """``outcome`` when it escalates because facts are missing (it asks for them), otherwise None.
+
+    The one test for it, shared by the engine (presuming, settling), ``--ask``, the settle search,
+    analyse and the testing kit; it returns the escalation so that the caller can read its facts.
+    """
+    if isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS:
+        return outcome
+    return None
+
+
 def with_changes(outcome: _O, **changes: Any) -> _O:
     """``dataclasses.replace`` for an outcome, without running ``__init__`` again.
 

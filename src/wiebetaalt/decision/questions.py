@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ..errors import CaseError
 from ..model.case import CASE_FIELDS, Case, Child, Need, School, parse_case
-from .outcome import Escalation, EscalationReason, Outcome
+from .outcome import Outcome, asking_for_facts
 from .settle import with_fact
 
 _SECTIONS: dict[str, type[BaseModel]] = {"kind": Child, "school": School, "hulpvraag": Need}
@@ -101,20 +101,20 @@ def ask(
     current = case if isinstance(case, Case) else parse_case(case)
     outcome = engine.decide(current, presume=presume)
     for _ in range(limit):
-        if not (isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS):
+        if not (escalation := asking_for_facts(outcome)):
             break
-        path = (outcome.settling_facts or outcome.missing_facts)[0]
+        path = (escalation.settling_facts or escalation.missing_facts)[0]
         asked = question(path)
         write(f"\n{asked.text}")
         for number, choice in enumerate(asked.choices if asked.answer_type == "enum" else (), start=1):
             write(f"  {number}. {choice}")
-        for answer in outcome.answers:
+        for answer in escalation.answers:
             if answer.field == path:
                 write(f"  ({answer.label} → {answer.result})")
         while True:
             typed = read(f"{path}: ")
             if not typed.strip():
-                return outcome
+                return escalation
             try:
                 current = with_fact(current, path, asked.parse(typed))
                 break

@@ -17,7 +17,7 @@ from typing import Any
 from ..model.case import CASE_FIELDS, Case, parse_case, put_field
 from ..model.framework import Framework
 from ..model.space import OTHER_TEXT, field_space
-from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome
+from .outcome import Decision, Escalation, EscalationReason, FactAnswer, Outcome, asking_for_facts
 
 #: How settling decides a case with one more fact filled in: an Engine's ``decide`` without settling.
 Decide = Callable[[Case], Outcome]
@@ -114,12 +114,12 @@ def settle(decide: Decide, framework: Framework, case: Case,
 
     def needed(assignment: frozenset[tuple[str, Any]], found: Outcome, depth: int) -> frozenset[str] | None:
         """The fewest facts that settle every answer from here, or None when none does within reach."""
-        if not (isinstance(found, Escalation) and found.reason is EscalationReason.MISSING_FACTS):
+        if not (asking := asking_for_facts(found)):
             return frozenset()
         if depth == 0:
             return None
         best: frozenset[str] | None = None
-        for path in found.missing_facts:
+        for path in asking.missing_facts:
             union = frozenset({path})
             for value, _ in values(path):
                 step = assignment | {(path, value)}

@@ -16,7 +16,7 @@ from typing import Any
 from ..decision.audit import Auditor
 from ..decision.explain import Part, explain
 from ..decision.notes import Note, Presumed, Settled
-from ..decision.outcome import Escalation, EscalationReason, Outcome, with_changes
+from ..decision.outcome import Escalation, Outcome, asking_for_facts, with_changes
 from ..decision.resolve import Resolver, Truth
 from ..decision.settle import settle as settle_facts
 from ..errors import CaseError, EvaluationError
@@ -29,7 +29,7 @@ from .compiler import CompiledFramework, compile_framework
 from .derive import derive
 from .durable import CHUNK_SIZE, require_durable
 from .fact import case_fact
-from .presume import answer, missing_facts_escalation, with_values
+from .presume import answer, with_values
 
 try:  # orjson encodes the facts that cross into durable faster (docs/engine.md); plain json works too
     import orjson
@@ -236,19 +236,18 @@ class Engine:
         # settles the case are added to them, and the whole is rendered once
         outcome = self._resolver.draft(prepared, truth)
         presumed: tuple[Presumption, ...] = ()
-        if presume and self._presumptions and missing_facts_escalation(outcome):
+        if presume and self._presumptions and asking_for_facts(outcome):
             prepared, notes, outcome, presumed = self._presume(given, prepared, notes, outcome)
         parts: tuple[Part, ...] = outcome.explanation_parts + notes if notes else outcome.explanation_parts
         if presumed:
             parts += (Presumed(presumed),)
         audit = self.auditor.record(given, outcome, settle, tuple(p.field for p in presumed), presume)
-        if settle and missing_facts_escalation(outcome):
-            assert isinstance(outcome, Escalation)
+        if settle and (escalation := asking_for_facts(outcome)):
             decide = functools.partial(self.decide, settle=False, presume=presume)
-            facts, answers = settle_facts(decide, self.framework, prepared, outcome)
+            facts, answers = settle_facts(decide, self.framework, prepared, escalation)
             if facts:
                 parts += (Settled(facts),)
-            return with_changes(outcome, explanation=explain(parts), explanation_parts=parts, audit=audit,
+            return with_changes(escalation, explanation=explain(parts), explanation_parts=parts, audit=audit,
                                 settling_facts=facts, answers=answers, presumptions=presumed)
         return with_changes(outcome, explanation=explain(parts), explanation_parts=parts, audit=audit,
                             presumptions=presumed)
@@ -269,7 +268,7 @@ class Engine:
             case = with_values(case, {p.field: p.value for p in fill})
             prepared, notes = self._prepare(case)
             outcome = self._resolver.draft(prepared, self.match(prepared))
-            if not missing_facts_escalation(outcome):
+            if not asking_for_facts(outcome):
                 break
         return self._needed(given, prepared, notes, outcome, tuple(presumed))
 

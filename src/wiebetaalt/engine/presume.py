@@ -6,13 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..decision.outcome import Decision, Escalation, EscalationReason, Outcome
+from ..decision.outcome import Decision, Outcome
 from ..model.case import Case, replaced
-
-
-def missing_facts_escalation(outcome: Outcome) -> bool:
-    """Whether ``outcome`` escalates because facts are missing."""
-    return isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS
 
 
 def with_values(case: Case, values: Mapping[str, Any]) -> Case:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, NoReturn, Union
 
-from ..decision.outcome import Decision, Escalation, EscalationReason, Outcome
+from ..decision.outcome import Decision, Escalation, EscalationReason, Outcome, asking_for_facts
 from ..decision.settle import summary
 from ..engine.derive import DERIVATIONS, DERIVED_FROM, DERIVED_VALUE_FROM
 from ..engine.engine import Engine
@@ -365,12 +365,12 @@ def _check_unknown_facts(engine: Engine, raw: Mapping[str, Any], outcome: Outcom
             filled = _with(raw, path, value)
             again = _decide(engine, filled, False)
             tries = [(f"{path} = {_shown(value)!r}", again)]
-            if isinstance(again, Escalation) and again.reason is EscalationReason.MISSING_FACTS and again.missing_facts:
+            if (question := asking_for_facts(again)) and question.missing_facts:
                 # one fact can raise a question about another (a previous municipality asks when the
                 # move was registered): the decision must then hold for every answer to that one
                 tries = [(f"{path} = {_shown(value)!r} and {follow} = {_shown(answer)!r}",
                           _decide(engine, _with(filled, follow, answer), False))
-                         for follow in again.missing_facts if follow not in presumed and follow != path
+                         for follow in question.missing_facts if follow not in presumed and follow != path
                          for answer in _fill_values(framework, follow, prepared.peildatum)] or tries
             for filled_in, found in tries:
                 if not isinstance(found, Decision) or found.funder != outcome.funder:
