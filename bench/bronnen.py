@@ -3,8 +3,10 @@ without presumptions.
 
 Each case is written as its source gives it and expects what the source says. An outcome is:
 right (the decision names the source's funder, and its party where the source names one), wrong
-(a decision for another funder or party: the property that must stay at zero), escalated as the
-source says (a grey zone the source calls disputed), or escalated where the source names a payer.
+(a decision for another funder or party, or a settled funder that is not the source's: the property
+that must stay at zero), the right funder with its party still open (the case does not give what
+names it), escalated as the source says (a grey zone the source calls disputed), or escalated where
+the source names a payer.
 
     python bench/bronnen.py [--framework rules/landelijk.yaml] [--cases bench/bronnen.yaml] [--list]
 """
@@ -24,8 +26,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from wiebetaalt import Decision, Engine, Outcome, load_framework  # noqa: E402
 from wiebetaalt.load.yaml import read_yaml  # noqa: E402
 
-KINDS = ("goed", "fout", "escalatie zoals de bron", "escalatie, de bron noemt een betaler",
-         "escalatie om een andere reden")
+KINDS = ("goed", "fout", "betaler goed, partij nog open", "escalatie zoals de bron",
+         "escalatie, de bron noemt een betaler", "escalatie om een andere reden")
 
 
 def read_cases(path: Path) -> list[tuple[str, dict[str, Any], str]]:
@@ -45,6 +47,9 @@ def verdict(expect: dict[str, Any], outcome: Outcome) -> str:
             return "fout"
         right = outcome.funder == expect["funder"] and expect.get("entity", outcome.entity) == outcome.entity
         return "goed" if right else "fout"
+    if outcome.funder is not None and "funder" in expect:
+        # party_unknown: the funder is settled and must be the source's; its party is still open
+        return "betaler goed, partij nog open" if outcome.funder == expect["funder"] else "fout"
     if "escalation" in expect:
         return "escalatie zoals de bron" if outcome.reason.value == expect["escalation"] else \
             "escalatie om een andere reden"

@@ -37,7 +37,9 @@ def test_a_postcode_gives_the_municipality_and_the_explanation_says_so(engine):
 def test_an_unknown_postcode_is_a_missing_fact(engine):
     case = {**SCHIEDAM, "kind": {**SCHIEDAM["kind"], "brp_gemeente": None, "postcode": "9999ZZ"}}
     outcome = engine.decide(case)
-    assert isinstance(outcome, Escalation) and outcome.reason.value == "missing_facts"
+    # the municipality of the woonplaats pays; which one the postcode did not tell
+    assert isinstance(outcome, Escalation) and outcome.reason.value == "party_unknown"
+    assert outcome.funder == "woonplaatsgemeente"
     assert "kind.brp_woonadres" in outcome.missing_facts or "kind.brp_gemeente" in outcome.missing_facts
 
 

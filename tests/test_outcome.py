@@ -73,7 +73,8 @@ def test_an_unknown_party_source_escalates_with_its_facts():
     case = CASE.model_copy(update={"kind": CASE.kind.model_copy(update={"verblijf": None})})
     outcome = resolve(framework(rule("a")), case, truth({"a"}, {"via-verblijf"}))
     assert isinstance(outcome, Escalation)
-    assert outcome.reason is EscalationReason.MISSING_FACTS and outcome.missing_facts == ("kind.verblijf",)
+    assert outcome.reason is EscalationReason.PARTY_UNKNOWN and outcome.missing_facts == ("kind.verblijf",)
+    assert outcome.funder == "gemeente"
 
 
 def test_an_unknown_party_field_uses_the_fallback_or_escalates():
@@ -274,7 +275,8 @@ def test_the_quick_start_prints_a_readable_reason_for_an_escalation():
     code = _quick_start().replace('"brp_gemeente": "Vlaardingen"', '"postcode": "9999 ZZ"')
     assert code != _quick_start()
     printed = _run(code)
-    assert printed.startswith("missing_facts kind.brp_woonadres")  # what decides the woonplaats is never presumed
+    # the municipality pays; which one is never presumed
+    assert printed.startswith("party_unknown kind.brp_woonadres")
     assert "EscalationReason" not in printed
 
 

@@ -62,7 +62,7 @@ def test_a_decision_that_rests_on_nothing_unknown_names_no_presumption(engine):
 def test_what_decides_the_woonplaats_is_never_presumed(engine):
     case = {**JEUGDHULP, "kind": {"leeftijd": 11}}
     outcome = engine.decide(case)
-    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.PARTY_UNKNOWN
     assert "kind.brp_woonadres" in outcome.missing_facts
     for path in ("peildatum", "kind.leeftijd", "kind.brp_gemeente", "hulpvraag.soort", "hulpvraag.toegang",
                  "school.samenwerkingsverband", "kind.postcode", "kind.brp_inschrijfdatum", "kind.gezag"):

@@ -41,7 +41,7 @@ DEFAULT_BUDGET = 200_000
 DEFAULT_SAMPLES = 1_000
 
 # the order of the classes of cases in the map: problems first
-_REASON_ORDER = {"no_rule": 0, "conflict": 1, "grey_zone": 2, "missing_facts": 3, DECISION: 4}
+_REASON_ORDER = {"no_rule": 0, "conflict": 1, "grey_zone": 2, "missing_facts": 3, "party_unknown": 4, DECISION: 5}
 
 
 def analyse(framework: Framework, *, engine: Engine | None = None, budget: int = DEFAULT_BUDGET,

@@ -31,7 +31,8 @@ def record(number: int, reference: str | None, result: Outcome | CaseError, *, e
                    shares=[{"entity": s.entity, "share": f"{s.fraction.numerator}/{s.fraction.denominator}",
                             "percentage": format_share(s.fraction)} for s in result.shares])
     else:
-        row.update(status="escalation", reason=result.reason.value, route=result.route.id,
+        # a party_unknown escalation names the settled funder; the others have none
+        row.update(status="escalation", funder=result.funder, reason=result.reason.value, route=result.route.id,
                    interim_funder=result.interim_funder, missing_facts=list(result.missing_facts))
     row["rules"] = list(result.rules)
     row["presumptions"] = [p.field for p in result.presumptions]
@@ -81,7 +82,7 @@ def csv_row(number: int, reference: str | None, result: Outcome | CaseError, *, 
         row = [number, reference, "decision", result.funder, _no_formula(result.entity), _no_formula(shares),
                "", "", "", "", rules, "", presumed]
     else:
-        row = [number, reference, "escalation", "", "", "", result.reason.value, result.route.id,
+        row = [number, reference, "escalation", result.funder or "", "", "", result.reason.value, result.route.id,
                _no_formula(result.interim_funder or ""), "; ".join(result.missing_facts), rules, "", presumed]
     if explain:
         row += [_no_formula("; ".join(b.citation for b in result.legal_basis)), _no_formula(result.explanation)]

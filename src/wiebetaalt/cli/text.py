@@ -172,6 +172,9 @@ def format_outcome(outcome: Outcome) -> str:
     else:
         assert isinstance(outcome, Escalation)
         lines.append(f"Escalatie: {REASON_NAMES[outcome.reason]} [{outcome.reason.value}]")
+        if outcome.funder is not None:
+            lines.append(f"Betaler: {outcome.funder_name} [{outcome.funder}]; welke partij: vul "
+                         f"{', '.join(outcome.missing_facts)} in")
         lines.append(f"Naar: {outcome.route.name}" + (f" <{outcome.route.url}>" if outcome.route.url else ""))
         if outcome.route.contact:
             lines.append(f"Aanmelden via: {outcome.route.contact}")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..model.case import Case
-from ..model.framework import Framework, LegalBasis, PartySource, Route, Rule
+from ..model.framework import Framework, Funder, LegalBasis, PartySource, Route, Rule
 from .explain import (
     CannotShare, FrameworkText, Grounds, Interim, NoInterim, NoPartySource, Overridden, Part, PartyOpen, Pays,
     Reach, Reason, Refer, RulePoints, RulesOpen, SetAside, Shared, SplitKey, Unannounced, WouldPay, fill,
@@ -115,6 +115,7 @@ class CaseBuilder:
         rule_ids = tuple(r.id for r in winners)
         route = self.route(winners)
         unnamed = tuple(Candidate(r.id, funder.id, None) for r in winners)
+        known: tuple[str, ...] = ()
         shares: list[Share] = []
         if funder.split is not None:
             found_split = self.parties.split(funder.split)
@@ -123,6 +124,8 @@ class CaseBuilder:
                                        [CannotShare(winners[0].id, funder.name, found_split), Refer(route.name)],
                                        candidates=unnamed, rules=rule_ids)
             shares, sources, facts = found_split
+            if facts:
+                known = self.parties.known_parties(funder.split)
             entity: str | None = "; ".join(f"{s.entity} {format_share(s.fraction)}" for s in shares) or None
         else:
             found = self.parties.party(funder)
@@ -133,10 +136,13 @@ class CaseBuilder:
                                        candidates=unnamed, rules=rule_ids)
             entity, sources, facts = found
         if facts or entity is None:
-            return self.escalation(EscalationReason.MISSING_FACTS, route,
-                                   [_REASON[EscalationReason.MISSING_FACTS],
-                                    PartyOpen(winners[0].id, funder.name, tuple(facts))],
-                                   candidates=unnamed, missing_facts=tuple(facts), rules=rule_ids)
+            # the law settles the funder; what names its party (or splits the cost) is still open
+            candidates = tuple(Candidate(r.id, funder.id, party) for r in winners for party in known) or unnamed
+            return self.escalation(EscalationReason.PARTY_UNKNOWN, route,
+                                   [_REASON[EscalationReason.PARTY_UNKNOWN],
+                                    PartyOpen(winners[0].id, funder.name, tuple(facts), known)],
+                                   candidates=candidates, missing_facts=tuple(facts), rules=rule_ids,
+                                   funder=funder)
         legal_basis, grounds = self.grounds(winners, sources)
         parts: list[Part] = [Shared(funder.name, entity) if funder.split is not None else Pays(entity, funder.name)]
         parts += [FrameworkText(fill(r.explanation, self.case, entity)) for r in winners]
@@ -161,7 +167,8 @@ class CaseBuilder:
 
     def escalation(self, reason: EscalationReason, route: Route, parts: list[Part], *, always_interim: bool = False,
                    candidates: tuple[Candidate, ...] = (), missing_facts: tuple[str, ...] = (),
-                   rules: tuple[str, ...] = (), legal_basis: tuple[LegalBasis, ...] = ()) -> Escalation:
+                   rules: tuple[str, ...] = (), legal_basis: tuple[LegalBasis, ...] = (),
+                   funder: Funder | None = None) -> Escalation:
         """The escalation, with who pays meanwhile and how to reach the route, where the framework says.
 
         A rule's own ``interim_funder`` goes before its route's; with neither, nobody is named: no
@@ -186,7 +193,8 @@ class CaseBuilder:
                 meanwhile = Interim(funder.name, None, tuple(party[2]) if party else ())
         said = tuple([*parts, *(part for part in (meanwhile, reach) if part is not None)])
         return Escalation(reason, route, "", candidates=candidates, missing_facts=missing_facts, rules=rules,
-                          interim_funder=interim, legal_basis=legal_basis, explanation_parts=said)
+                          interim_funder=interim, legal_basis=legal_basis, explanation_parts=said,
+                          funder=funder.id if funder else None, funder_name=funder.name if funder else None)
 
     def _interim(self, route: Route, rule_ids: tuple[str, ...]) -> tuple[str | None, Reach | None]:
         """The funder id that pays meanwhile, and how to reach the route (None when it says nothing)."""

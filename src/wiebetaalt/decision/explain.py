@@ -147,6 +147,7 @@ _REASON_TEXT = {
         "Regels van hetzelfde stelsel wijzen verschillende betalers aan en geen regel gaat voor.",
     EscalationReason.GREY_ZONE: "De casus valt in een grijs gebied dat het kader niet beslist.",
     EscalationReason.MISSING_FACTS: "De uitkomst hangt af van feiten die in de casus ontbreken.",
+    EscalationReason.PARTY_UNKNOWN: "Welke betaler aan zet is, staat vast; de casus noemt de partij nog niet.",
 }
 
 
@@ -266,10 +267,15 @@ class PartyOpen:
     rule: str
     funder_name: str
     facts: tuple[str, ...]
+    #: the parties already known, when the open part is how a cost is split between them
+    known: tuple[str, ...] = ()
 
     def sentence(self) -> str:
-        return (f"Regel {self.rule} wijst {self.funder_name} aan, maar welke partij dat is, hangt af van: "
-                f"{', '.join(self.facts)}.")
+        said = (f"Regel {self.rule} wijst {self.funder_name} aan; welke partij dat is, hangt af van: "
+                f"{', '.join(self.facts)}. Vul die in en beslis opnieuw.")
+        if self.known:
+            said += f" Bekend zijn al: {', '.join(self.known)}; de verdeling ligt nog niet vast."
+        return said
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ class EscalationReason(str, enum.Enum):
     CONFLICT = "conflict"
     GREY_ZONE = "grey_zone"
     MISSING_FACTS = "missing_facts"
+    #: the law settles which funder pays, but the case does not give what names the party (which
+    #: municipality, which samenwerkingsverband, how a cost is split)
+    PARTY_UNKNOWN = "party_unknown"
 
 
 #: The reasons in a few Dutch words, for people reading a list of outcomes.
@@ -36,6 +39,7 @@ REASON_NAMES = {
     EscalationReason.CONFLICT: "regels spreken elkaar tegen",
     EscalationReason.GREY_ZONE: "grijs gebied",
     EscalationReason.MISSING_FACTS: "ontbrekende feiten",
+    EscalationReason.PARTY_UNKNOWN: "betaler staat vast, partij nog niet",
 }
 
 
@@ -153,6 +157,10 @@ class Escalation:
     rules: tuple[str, ...] = ()
     interim_funder: str | None = None
     legal_basis: tuple[LegalBasis, ...] = field(default=())
+    #: With ``party_unknown``: the funder the law settles (its id and name); the missing facts name
+    #: its party.
+    funder: str | None = None
+    funder_name: str | None = None
     # for missing facts: the smallest set of them whose answers settle the case, and per answer its outcome
     settling_facts: tuple[str, ...] = ()
     answers: tuple[FactAnswer, ...] = ()
@@ -173,6 +181,8 @@ class Escalation:
                       "contact": self.route.contact, "deadline": self.route.deadline},
             "candidates": [{"rule": c.rule, "funder": c.funder, "entity": c.entity} for c in self.candidates],
             "missing_facts": list(self.missing_facts),
+            "funder": self.funder,
+            "funder_name": self.funder_name,
             "rules": list(self.rules),
             "interim_funder": self.interim_funder,
             "settling_facts": list(self.settling_facts),
@@ -186,17 +196,20 @@ class Escalation:
 
 Outcome = Union[Decision, Escalation]
 
+_ASKING = (EscalationReason.MISSING_FACTS, EscalationReason.PARTY_UNKNOWN)
+
 
 _O = TypeVar("_O", bound="Decision | Escalation")
 
 
 def asking_for_facts(outcome: Outcome) -> Escalation | None:
-    """``outcome`` when it escalates because facts are missing (it asks for them), otherwise None.
+    """``outcome`` when it escalates because facts are missing (it asks for them), otherwise None:
+    facts that decide which rule applies, or only which party the settled funder is.
 
     The one test for it, shared by the engine (presuming, settling), ``--ask``, the settle search,
     analyse and the testing kit; it returns the escalation so that the caller can read its facts.
     """
-    if isinstance(outcome, Escalation) and outcome.reason is EscalationReason.MISSING_FACTS:
+    if isinstance(outcome, Escalation) and outcome.reason in _ASKING:
         return outcome
     return None
 

@@ -71,6 +71,16 @@ class Parties:
             return (f"{source.prefix} {value}" if source.prefix else str(value)), [source], []
         return None
 
+    def known_parties(self, split: Split) -> tuple[str, ...]:
+        """The parties of a split that the case already names, while its shares are still open."""
+        named: list[str] = []
+        for part in split.parts:
+            if part.funder is None:
+                named += [part.party] if part.party else []
+            elif (found := self.party(self.funders[part.funder])) is not None and found[0] and not found[2]:
+                named.append(found[0])
+        return tuple(dict.fromkeys(named))
+
     def split(self, split: Split) -> tuple[list[Share], list[PartySource], list[str]] | ShareProblem:
         """The shares of a split cost, the party sources used and the missing facts; or why not."""
         weights: dict[str, int] = {}

@@ -70,6 +70,9 @@ def summary(outcome: Outcome, free_text: bool = False) -> str:
         return f"{who} betaalt (regel {', '.join(outcome.rules)})"
     if outcome.reason is EscalationReason.MISSING_FACTS:
         return f"nog nodig: {', '.join(outcome.missing_facts)}"
+    if outcome.reason is EscalationReason.PARTY_UNKNOWN:
+        # the funder is settled (and said elsewhere); only what names its party is still needed
+        return f"betaler vast ({outcome.funder}), voor de partij nog nodig: {', '.join(outcome.missing_facts)}"
     names = {
         EscalationReason.NO_RULE: "geen regel",
         EscalationReason.CONFLICT: "regels spreken elkaar tegen",

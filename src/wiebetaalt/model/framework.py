@@ -196,7 +196,7 @@ class Rule(Period):
         return self
 
 
-EscalationReasonName = Literal["no_rule", "conflict", "grey_zone", "missing_facts"]
+EscalationReasonName = Literal["no_rule", "conflict", "grey_zone", "missing_facts", "party_unknown"]
 
 
 ShareText = Annotated[str, StringConstraints(pattern=r"^\s*(\d+(\.\d+)?\s*%|\d+\s*/\s*[1-9]\d*)\s*$")]
@@ -231,7 +231,9 @@ class Expectation(BaseModel):
 
     @model_validator(mode="after")
     def _decision_or_escalation(self) -> Expectation:
-        if (self.funder is None) == (self.escalation is None):
+        # with party_unknown the funder is settled: an example may name it beside the escalation
+        both = self.funder is not None and self.escalation == "party_unknown"
+        if (self.funder is None) == (self.escalation is None) and not both:
             raise PydanticCustomError("example-expectation", "een verwachting noemt precies één van funder of escalation")
         if self.route is not None and self.escalation is None:
             raise PydanticCustomError("example-expectation", "alleen een escalatie heeft een route")

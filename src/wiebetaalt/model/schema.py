@@ -67,8 +67,12 @@ def framework_json_schema() -> dict[str, Any]:
             member["pattern"] = "^[Hh][Tt][Tt][Pp][Ss]?://"
     # operators left null do not count (Atom.operators), so the others may still be written as null
     defs["Atom"]["oneOf"] = _exactly_one_of(OPERATORS)
-    defs["Expectation"]["oneOf"] = _exactly_one_of(("funder", "escalation"))
-    defs["Expectation"]["oneOf"][0]["properties"]["route"] = {"type": "null"}  # only an escalation has a route
+    decision, escalation = _exactly_one_of(("funder", "escalation"))
+    # only an escalation has a route; a funder beside an escalation names the funder of party_unknown
+    decision["properties"].update(route={"type": "null"}, escalation={"type": "null"})
+    escalation.update({"if": {"required": ["funder"], "properties": {"funder": {"not": {"type": "null"}}}},
+                       "then": {"properties": {"escalation": {"const": "party_unknown"}}}})
+    defs["Expectation"]["oneOf"] = [decision, escalation]
     defs["Rule"].update(copy.deepcopy(_RULE_OUTCOME))
     schema["properties"]["precedence"]["uniqueItems"] = True  # the loader: duplicate-id
     # the loader refuses other field names (unknown-field, wrong-value-type); listing them lets an
