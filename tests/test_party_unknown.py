@@ -123,3 +123,15 @@ def test_batch_names_the_funder_and_counts_party_unknown_apart(tmp_path: Path):
     assert second["status"] == "decision" and second["funder"] == "swv_school"
     totals = json.loads(summary.read_text(encoding="utf-8"))
     assert totals["escalated"] == {"party_unknown": 1}
+
+
+def test_an_escalation_with_someone_paying_meanwhile_names_no_settled_funder():
+    from conftest import RULES
+    from wiebetaalt import Engine
+
+    with Engine(load_framework(RULES / "regio" / "waterweg.yaml")) as engine:
+        outcome = engine.decide({"peildatum": "2025-03-01", "school": {"soort": "vo"},
+                                 "hulpvraag": {"soort": "thuiszittertraject"}})
+    assert isinstance(outcome, Escalation) and outcome.reason is EscalationReason.GREY_ZONE
+    assert outcome.interim_funder is not None  # the school board pays meanwhile ...
+    assert outcome.funder is None and outcome.to_dict()["funder"] is None  # ... but nothing is settled

@@ -142,7 +142,7 @@ class CaseBuilder:
                                    [_REASON[EscalationReason.PARTY_UNKNOWN],
                                     PartyOpen(winners[0].id, funder.name, tuple(facts), known)],
                                    candidates=candidates, missing_facts=tuple(facts), rules=rule_ids,
-                                   funder=funder)
+                                   settled=funder)
         legal_basis, grounds = self.grounds(winners, sources)
         parts: list[Part] = [Shared(funder.name, entity) if funder.split is not None else Pays(entity, funder.name)]
         parts += [FrameworkText(fill(r.explanation, self.case, entity)) for r in winners]
@@ -168,12 +168,13 @@ class CaseBuilder:
     def escalation(self, reason: EscalationReason, route: Route, parts: list[Part], *, always_interim: bool = False,
                    candidates: tuple[Candidate, ...] = (), missing_facts: tuple[str, ...] = (),
                    rules: tuple[str, ...] = (), legal_basis: tuple[LegalBasis, ...] = (),
-                   funder: Funder | None = None) -> Escalation:
+                   settled: Funder | None = None) -> Escalation:
         """The escalation, with who pays meanwhile and how to reach the route, where the framework says.
 
         A rule's own ``interim_funder`` goes before its route's; with neither, nobody is named: no
         national rule says who pays while a dispute runs (domain.md §3.3), so none is invented.
-        ``always_interim``: the explanation says so when nobody is named.
+        ``always_interim``: the explanation says so when nobody is named. ``settled``: the funder the
+        law settles when only its party is open (``party_unknown``).
         """
         key = (self.versions, route.id, rules)
         found = self.builder.interims.get(key)
@@ -194,7 +195,7 @@ class CaseBuilder:
         said = tuple([*parts, *(part for part in (meanwhile, reach) if part is not None)])
         return Escalation(reason, route, "", candidates=candidates, missing_facts=missing_facts, rules=rules,
                           interim_funder=interim, legal_basis=legal_basis, explanation_parts=said,
-                          funder=funder.id if funder else None, funder_name=funder.name if funder else None)
+                          funder=settled.id if settled else None, funder_name=settled.name if settled else None)
 
     def _interim(self, route: Route, rule_ids: tuple[str, ...]) -> tuple[str | None, Reach | None]:
         """The funder id that pays meanwhile, and how to reach the route (None when it says nothing)."""

@@ -223,8 +223,8 @@ def _check_decides(engine: Engine, raw: Mapping[str, Any], outcome: Outcome) -> 
         _fail(f"the escalation goes to route {outcome.route.id!r}, which the framework does not declare", raw, outcome)
     if not outcome.explanation.strip():
         _fail("the escalation has no explanation", raw, outcome)
-    if outcome.reason is EscalationReason.PARTY_UNKNOWN and outcome.funder is None:
-        _fail("the escalation says the funder is settled but names none", raw, outcome)
+    if (outcome.funder is not None) != (outcome.reason is EscalationReason.PARTY_UNKNOWN):
+        _fail("an escalation names a settled funder exactly when its reason is party_unknown", raw, outcome)
     if asking_for_facts(outcome):
         if not outcome.missing_facts:
             _fail("the missing-facts escalation names no missing fact", raw, outcome)
