@@ -96,9 +96,11 @@ class CaseBuilder:
             legal_basis=tuple(b for r in rules for b in r.legal_basis),
         )
 
-    def missing(self, rules: Sequence[Rule], otherwise: str | None) -> Escalation:
-        """The escalation for the facts of ``rules``; without them ``otherwise`` would pay (if not None)."""
-        facts = tuple(self.builder.open_fields([r.when for r in rules], self.case))
+    def missing(self, rules: Sequence[Rule], otherwise: str | None,
+                facts: Sequence[str] | None = None) -> Escalation:
+        """The escalation for ``facts`` (by default every fact that leaves ``rules`` open), which
+        ``rules`` read; without them ``otherwise`` would pay (if not None)."""
+        facts = tuple(self.builder.open_fields([r.when for r in rules], self.case) if facts is None else facts)
         ids = tuple([r.id for r in rules])
         parts: list[Part] = [_REASON[EscalationReason.MISSING_FACTS], RulesOpen(ids, facts)]
         if otherwise is not None:

@@ -251,6 +251,16 @@ class RulesOpen:
 
 
 @dataclass(frozen=True)
+class Immaterial:
+    """Facts the case does not give that leave the answer the same, whatever they are."""
+
+    facts: tuple[str, ...]
+
+    def sentence(self) -> str:
+        return f"De ontbrekende feiten {', '.join(self.facts)} veranderen dit antwoord niet, wat ze ook zijn."
+
+
+@dataclass(frozen=True)
 class WouldPay:
     """Who would pay if the open rules do not apply."""
 

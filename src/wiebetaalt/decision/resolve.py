@@ -12,19 +12,28 @@ the outcome they lead to, and :mod:`wiebetaalt.decision.explain` words it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+import itertools
+import math
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..model.case import Case
 from ..model.framework import Framework, Rule
 from .build import Builder, CaseBuilder
-from .explain import explain
+from .completions import MAX_COMPLETIONS, Completions
+from .explain import Immaterial, explain
 from .memo import Memo
 from .outcome import Decision, Escalation, EscalationReason, Outcome, with_changes
 
-#: Beyond this many unknown rules every combination is not tried; the case escalates.
+#: Up to this many unknown rules, each combination of their truths is tried first (it needs no
+#: facts and is remembered per pattern); with more, the open facts are filled in straight away.
 MAX_UNKNOWN_RULES = 10
+#: With more, this many completions are tried first: where the answer depends on the facts, they
+#: nearly always show it.
+QUICK_LOOK = 32
 
 #: (winners, overridden, set aside by voorliggendheid) among the rules that hold
 Winners = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]
@@ -78,6 +87,11 @@ class Resolver:
         self.deciding: Memo[tuple[Any, ...], tuple[str, ...]] = Memo()
         self.winners: Memo[tuple[Any, ...], Winners] = Memo()
         self.ordered: Memo[tuple[Any, ...], tuple[Rule, ...]] = Memo()
+        self.completions = Completions(framework)
+        #: per pattern and residuals of the rules that may decide: (facts, rules, holding) to ask
+        #: for, or (None, rules that hold, facts that do not matter) when every completion gives
+        #: one answer
+        self.refined: Memo[tuple[Any, ...], tuple[Any, ...]] = Memo()
 
     def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
         """``overriders`` for the versions in force: a version's own ``overrides`` count."""
@@ -146,14 +160,103 @@ class _Policy:
         if not maybe:
             return self.settle(holding)
         if len(maybe) > MAX_UNKNOWN_RULES:
-            return self.missing(maybe, holding)
+            return self.refine(holding, maybe)
         key = (self.versions, tuple(r.id for r in holding), tuple(r.id for r in maybe))
         found = self.resolver.deciding.get(key)
         if found is None:
             found = self.resolver.deciding.remember(key, tuple(r.id for r in self._deciding(holding, maybe)))
         if not found:
             return self.settle(holding)
-        return self.missing([self.rules[r] for r in found], holding)
+        return self.refine(holding, [self.rules[r] for r in found])
+
+    def refine(self, holding: Sequence[Rule], deciding: Sequence[Rule]) -> Outcome:
+        """The outcome when the rules ``deciding`` may hold and each, taken as free to hold or not,
+        could change the verdict.
+
+        Taken as free is not enough: a rule may never hold for this case (an age below 4 and above
+        10), two rules on one fact may never hold together, a fact may not change its rule. So the
+        open facts are filled in, one value of every class the rules tell apart, and only a fact
+        that alone changes the verdict of some completion is asked for; when every completion gives
+        one verdict the case is decided.
+        """
+        numbers = self.resolver.completions.residuals([rule.when for rule in deciding], self.build.case)[0]
+        key = (self.versions, tuple([r.id for r in holding]), tuple([r.id for r in deciding]), numbers)
+        found = self.resolver.refined.get(key)
+        if found is None:
+            found = self.resolver.refined.remember(key, self._refine(holding, deciding, numbers))
+        if found[0] is None:
+            outcome = self.settle(found[1])
+            return with_changes(outcome, explanation_parts=(*outcome.explanation_parts, Immaterial(found[2])))
+        return self.missing(found[1], found[2], found[0])
+
+    def _refine(self, holding: Sequence[Rule], deciding: Sequence[Rule], numbers: tuple[int, ...]) -> tuple[Any, ...]:
+        # (facts to ask, rules that read them, rules that hold), or (None, rules that hold, facts
+        # that turned out not to matter)
+        completions = self.resolver.completions
+        unasked = tuple(dict.fromkeys(f for n in numbers for f in completions.fields(n)))
+        alone = [completions.reach((n,)) for n in numbers]
+        # a rule that holds whatever the open facts are is certain; one that never holds is gone
+        certain = [rule for rule, reach in zip(deciding, alone) if reach.status]
+        holding = tuple(self._with(holding, certain, (1 << len(certain)) - 1))
+        open_rules = [(rule, n, reach) for rule, n, reach in zip(deciding, numbers, alone) if reach.status is None]
+        if not open_rules:
+            return None, holding, unasked
+        rules = [rule for rule, _, _ in open_rules]
+        # only a field that can change its own rule is ever asked for
+        asked = [(rule, reach.fields) for rule, _, reach in open_rules]
+        every = tuple(dict.fromkeys(f for _, fields in asked for f in fields)), tuple(rules), holding
+        if len(open_rules) > MAX_UNKNOWN_RULES:
+            # Too many to tell each fact apart: ask every open fact, once some completion is seen
+            # to change the verdict (the first ones nearly always do).
+            numbers = tuple(n for _, n, _ in open_rules)
+            if self._changes(completions.masks(numbers, first=QUICK_LOOK), rules, holding)[0]:
+                return every
+            changes, first = self._changes(completions.masks(numbers), rules, holding)
+            return every if changes or first is None else (None, tuple(self._with(holding, rules, first)), unasked)
+        # rules that share no field are independent; the others are filled in together
+        groups = _groups([reach.fields for _, _, reach in open_rules])
+        reaches = [open_rules[g[0]][2] if len(g) == 1 else completions.reach(tuple(open_rules[i][1] for i in g))
+                   for g in groups]
+        if any(reach.masks is None for reach in reaches) or math.prod(
+                len(reach.masks or ()) for reach in reaches) > MAX_COMPLETIONS:
+            return every  # too many completions to try
+        options = [[_spread(mask, group) for mask in sorted(reach.masks or ())]
+                   for reach, group in zip(reaches, groups)]
+        verdicts = {sum(combo): self.verdict(self._with(holding, rules, sum(combo)))
+                    for combo in itertools.product(*options)}
+        if len(set(verdicts.values())) == 1:
+            # one verdict whatever the facts: decided by the rules that hold in every completion
+            # (or, when those alone say otherwise, by the rules of one completion)
+            always = functools.reduce(operator.and_, verdicts)
+            if self.verdict(self._with(holding, rules, always)) != next(iter(verdicts.values())):
+                always = next(iter(verdicts))
+            return None, tuple(self._with(holding, rules, always)), unasked
+        named: set[str] = set()
+        for k, (reach, group) in enumerate(zip(reaches, groups)):
+            rests = [sum(combo) for combo in itertools.product(*(options[:k] + options[k + 1:]))]
+            named.update(field for field, moves in (reach.moves or {}).items() if any(
+                verdicts[_spread(a, group) | rest] != verdicts[_spread(b, group) | rest]
+                for a, b in moves for rest in rests))
+        facts = tuple(dict.fromkeys(f for _, fields in asked for f in fields if f in named))
+        return facts, tuple(rule for rule, fields in asked if named.intersection(fields)), holding
+
+    def _changes(self, masks: Iterator[int] | None, rules: Sequence[Rule],
+                 holding: Sequence[Rule]) -> tuple[bool, int | None]:
+        """Whether two of ``masks`` (sets of ``rules`` that hold besides ``holding``) give two
+        verdicts, and the first mask (None when there are none)."""
+        first: tuple[Any, int] | None = None
+        for mask in masks or ():
+            verdict = self.verdict(self._with(holding, rules, mask))
+            if first is None:
+                first = verdict, mask
+            elif verdict != first[0]:
+                return True, first[1]
+        return False, None if first is None else first[1]
+
+    def _with(self, holding: Sequence[Rule], rules: Sequence[Rule], mask: int) -> list[Rule]:
+        """``holding`` and the rules of ``rules`` whose bit in ``mask`` is set, in the framework's order."""
+        return sorted([*holding, *(r for i, r in enumerate(rules) if mask >> i & 1)],
+                      key=lambda rule: self.order[rule.id])
 
     def ordered(self, ids: frozenset[str]) -> tuple[Rule, ...]:
         """The rules among ``ids`` (which also hold party sources), in the order of the framework."""
@@ -234,8 +337,27 @@ class _Policy:
             return self.build.escalate(EscalationReason.CONFLICT, winners)
         return self.build.decide(winners, overridden, set_aside)
 
-    def missing(self, rules: Sequence[Rule], holding: Sequence[Rule]) -> Escalation:
-        """The escalation for the facts of ``rules``; ``holding`` would decide without them."""
+    def missing(self, rules: Sequence[Rule], holding: Sequence[Rule],
+                facts: Sequence[str] | None = None) -> Escalation:
+        """The escalation for ``facts`` (by default every fact that leaves ``rules`` open), which
+        ``rules`` read; ``holding`` would decide without them."""
         # only a decision is worth building (and saying) here; the verdict tells without building it
         base = self.settle(holding) if self.verdict(holding)[0] == "decision" else None
-        return self.build.missing(rules, base.entity if isinstance(base, Decision) else None)
+        return self.build.missing(rules, base.entity if isinstance(base, Decision) else None, facts)
+
+
+def _groups(fields: Sequence[tuple[str, ...]]) -> list[list[int]]:
+    """The positions of ``fields`` grouped so that two entries sharing a field are in one group."""
+    groups: list[tuple[set[str], list[int]]] = []
+    for i, read in enumerate(fields):
+        joined: tuple[set[str], list[int]] = (set(read), [i])
+        for group in [g for g in groups if g[0] & joined[0]]:
+            groups.remove(group)
+            joined = (joined[0] | group[0], sorted(group[1] + joined[1]))
+        groups.append(joined)
+    return sorted([positions for _, positions in groups])
+
+
+def _spread(mask: int, positions: Sequence[int]) -> int:
+    """``mask`` over a group's own bits, moved to the bits ``positions`` name."""
+    return sum(1 << at for i, at in enumerate(positions) if mask >> i & 1)
