@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shutil
 import re
 from pathlib import Path
 
@@ -41,6 +42,23 @@ def test_check_a_broken_file_prints_located_problems_and_exits_1(tmp_path: Path)
 
 def test_check_with_no_rule_files_is_a_usage_error(tmp_path: Path):
     assert run("check", str(tmp_path))[0] == 2
+
+
+def test_check_analyse_and_test_on_a_folder_read_its_frameworks_not_its_cases(tmp_path: Path):
+    # a region keeps its cases beside its rule files, as docs/voorbeeld does
+    shutil.copy(RULES / "landelijk.yaml", tmp_path / "landelijk.yaml")
+    (tmp_path / "casus.yaml").write_text("peildatum: 2025-03-01\nhulpvraag: {soort: jeugdhulp}\n", encoding="utf-8")
+    (tmp_path / "casussen").mkdir()
+    (tmp_path / "casussen" / "thuiszitter.yml").write_text("peildatum: 2025-03-01\nkind: {leeftijd: 12}\n",
+                                                           encoding="utf-8")
+    code, out, err = run("check", str(tmp_path))
+    assert code == 0 and out == "" and "1 bestand gecontroleerd, 0 problemen" in err
+    code, out, _ = run("analyse", "--json", str(tmp_path))
+    assert code == 0 and [report["file"] for report in json.loads(out)["files"]] == [str(tmp_path / "landelijk.yaml")]
+    assert run("test", str(tmp_path))[0] == 0
+    # a case file named itself is still read as a framework, and said to be broken
+    code, out, _ = run("check", str(tmp_path / "casus.yaml"))
+    assert code == 1 and "casus.yaml" in out
 
 
 def test_check_a_path_that_does_not_exist_is_a_usage_error_and_the_others_are_still_checked(tmp_path: Path):

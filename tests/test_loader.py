@@ -14,7 +14,7 @@ import pytest
 
 from conftest import MINIMAL_FRAMEWORK, ROOT, RULES
 from wiebetaalt.errors import FrameworkError, Problem
-from wiebetaalt.load.loader import check_framework, load_framework, rule_files
+from wiebetaalt.load.loader import check_framework, is_framework_file, load_framework, rule_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invalid"
 
@@ -228,8 +228,10 @@ def test_a_file_that_cannot_be_read_is_one_problem(tmp_path: Path, name: str):
 def test_rule_files_finds_yaml_and_yml_recursively(tmp_path: Path):
     for name in ["b.yaml", "a.yml", "sub/c.yaml", "sub/deeper/d.yml", "notes.txt", "sub/readme.md", "data.json"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("x: 1\n")
+        (tmp_path / name).write_text("schema_version: 1\n")
     (tmp_path / "folder.yaml").mkdir()  # a folder with a rule-file name is not a rule file
+    # a case beside the rule files is not one
+    (tmp_path / "sub" / "casus.yaml").write_text("peildatum: 2025-03-01\nhulpvraag: {soort: jeugdhulp}\n")
     single = tmp_path / "elsewhere.txt"
     single.write_text("x: 1\n")
 
@@ -364,3 +366,19 @@ def test_line_breaks_and_tabs_in_a_text_are_fine(tmp_path):
     path.write_text(basis.replace("    explanation: De gemeente {kind.brp_gemeente} betaalt.",
                                   '    explanation: "De gemeente\\n\\t{kind.brp_gemeente} betaalt."'), encoding="utf-8")
     assert check_framework(path) == []
+
+
+@pytest.mark.parametrize(("text", "framework"), [
+    ("schema_version: 1\n", True),
+    ("framework: regio\nextends: ../landelijk.yaml\n", True),  # an overlay that forgot its version
+    ("rules: []\n", True),
+    ("peildatum: 2025-03-01\nkind: {leeftijd: 9}\n", False),  # a case
+    ("- 1\n- 2\n", False),
+    ("", False),
+    ("framework: regio\nrules: [\n", True),  # too broken to read, but says what it is
+    ("peildatum: [\n", False),  # a broken case
+])
+def test_a_framework_file_is_told_from_a_case_by_its_keys(tmp_path: Path, text: str, framework: bool):
+    path = tmp_path / "bestand.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert is_framework_file(path) is framework

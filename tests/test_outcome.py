@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -283,3 +285,10 @@ def test_the_quick_start_prints_a_readable_reason_for_an_escalation():
 def test_the_quick_start_names_the_presumptions_it_rests_on():
     printed = _run(_quick_start())
     assert "aangenomen: ['geen Wlz-indicatie'" in printed and "geen geheim adres in de BRP" in printed
+
+
+def test_a_reason_reads_as_its_plain_value():
+    # what a test author prints or formats is what JSON and the batch output write
+    for reason in EscalationReason:
+        assert str(reason) == f"{reason}" == reason.value == json.loads(json.dumps(reason))
+    assert str(EscalationReason.GREY_ZONE) == "grey_zone" and EscalationReason("grey_zone") is EscalationReason.GREY_ZONE

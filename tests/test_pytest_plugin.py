@@ -140,6 +140,34 @@ def test_only_the_paths_of_the_ini_option_are_collected(project: pytest.Pytester
     project.runpytest("rules").assert_outcomes()
 
 
+def test_a_rule_file_named_on_the_command_line_runs_wherever_it_lies(project: pytest.Pytester):
+    write(project, "kaders/basis.yaml", BASIS)
+    write(project, "kaders/casus.yaml", (VOORBEELD / "casus-minimaal.yaml").read_text(encoding="utf-8"))
+    project.runpytest("kaders/basis.yaml").assert_outcomes(passed=1)
+    project.runpytest("kaders/basis.yaml::Jeugdhulp in Vlaardingen").assert_outcomes(passed=1)
+    # a named case file is still no test (pytest: "not found"), and a named folder is walked as the
+    # ini option says
+    assert project.runpytest("kaders/casus.yaml").ret == pytest.ExitCode.USAGE_ERROR
+    assert project.runpytest("kaders").ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_when_nothing_ran_it_says_which_rule_files_it_walked_past_and_why(project: pytest.Pytester):
+    write(project, "kaders/basis.yaml", BASIS)
+    write(project, "kaders/regio.yaml", OVERLAY)
+    write(project, "kaders/casus.yaml", (VOORBEELD / "casus-minimaal.yaml").read_text(encoding="utf-8"))
+    result = project.runpytest("kaders")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(["wiebetaalt: 2 kaders niet als test verzameld (kaders/basis.yaml …): pytest "
+                                 "verzamelt kaders onder wiebetaalt_rules (rules) en kaders die u zelf noemt.*"])
+    # with tests that ran, or with no rule file walked past, nothing more is said
+    write(project, "rules/basis.yaml", BASIS)
+    ran = project.runpytest("kaders", "rules")
+    ran.assert_outcomes(passed=1)
+    assert "niet als test verzameld" not in ran.stdout.str()
+    write(project, "leeg/casus.yaml", (VOORBEELD / "casus-minimaal.yaml").read_text(encoding="utf-8"))
+    assert "wiebetaalt:" not in project.runpytest("leeg").stdout.str()
+
+
 def test_examples_with_the_same_name_are_told_apart(project: pytest.Pytester):
     twice = BASIS + BASIS[BASIS.index("  - name:"):]
     write(project, "rules/basis.yaml", twice)

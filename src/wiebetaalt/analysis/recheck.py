@@ -248,7 +248,7 @@ def _what(outcome: Mapping[str, Any]) -> str:
     if outcome.get("status") == "decision":
         return f"{outcome.get('entity')} betaalt"
     try:
-        reason = REASON_NAMES[EscalationReason(outcome.get("reason"))]
+        reason = REASON_NAMES[EscalationReason(str(outcome.get("reason")))]
     except ValueError:
         reason = str(outcome.get("reason"))
     route = outcome.get("route")

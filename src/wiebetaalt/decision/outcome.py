@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # the audit record and the explanation's parts are made from 
     from .explain import Part
 
 
-class EscalationReason(str, enum.Enum):
-    """Why a framework does not settle a case."""
+class EscalationReason(enum.StrEnum):
+    """Why a framework does not settle a case; ``str()`` and formatting give the plain value
+    (``grey_zone``), as JSON and the batch output write it."""
 
     NO_RULE = "no_rule"
     CONFLICT = "conflict"

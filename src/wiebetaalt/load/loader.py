@@ -10,6 +10,7 @@ file that loads has passed them all, so the engine never meets an unknown name.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from pathlib import Path as FilePath
 from typing import Any
@@ -70,14 +71,43 @@ def inherited_examples(path: str | FilePath) -> list[Example]:
 
 
 def rule_files(paths: Iterable[str | FilePath]) -> list[FilePath]:
-    """The rule files named by ``paths``: files as given, folders searched for ``*.yaml``/``*.yml``."""
+    """The rule files named by ``paths``: files as given, folders searched for ``*.yaml``/``*.yml``
+    files that are frameworks (:func:`is_framework_file`; a case file beside them is not one)."""
     found: list[FilePath] = []
     for entry in map(FilePath, paths):
         if entry.is_dir():
-            found.extend(sorted(p for p in entry.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+            found.extend(sorted(p for p in entry.rglob("*")
+                                if p.suffix in (".yaml", ".yml") and p.is_file() and is_framework_file(p)))
         else:
             found.append(entry)
     return found
+
+
+#: The top-level keys only a framework has (a case has peildatum, kind, school, hulpvraag).
+FRAMEWORK_KEYS = frozenset({"schema_version", "framework", "extends", "rules", "funders", "precedence"})
+# for a file too broken to read as YAML: does it say it is meant to be a framework?
+_FRAMEWORK_LINE = re.compile(rb"^(schema_version|framework|extends)\s*:", re.M)
+
+
+def is_framework_file(path: str | FilePath) -> bool:
+    """Whether the YAML file ``path`` is meant as a framework, so that checking a folder, analysing
+    it or running it with pytest reads it, and leaves a case file or any other YAML alone.
+
+    A mapping is a framework when it has one of :data:`FRAMEWORK_KEYS` at the top. A file too
+    broken to be read as YAML is one when a line starts with ``schema_version:``, ``framework:`` or
+    ``extends:``: a broken framework must fail, not vanish.
+    """
+    try:
+        raw = read_file(FilePath(path), MAX_BYTES)  # a FIFO or a device named *.yaml is refused unread
+    except OSError:
+        return False
+    try:
+        data = read_yaml(raw.decode("utf-8")).data if len(raw) <= MAX_BYTES else None
+    except UnicodeDecodeError:
+        data = None
+    if isinstance(data, dict):
+        return not FRAMEWORK_KEYS.isdisjoint(data)
+    return data is None and bool(_FRAMEWORK_LINE.search(raw))
 
 
 def _load(path: FilePath, stack: tuple[FilePath, ...] = ()) -> tuple[Framework | None, list[Problem]]:

@@ -1,8 +1,9 @@
 """A pytest plugin: the examples in rule files run as pytest tests.
 
 Installing wiebetaalt enables it (entry point ``pytest11``). pytest then collects every rule file
-(``*.yaml``, ``*.yml`` holding a mapping with ``schema_version``) below the paths of the ini option
-``wiebetaalt_rules`` (default ``rules``, relative to the rootdir), with one test per example, named
+(``*.yaml``, ``*.yml`` that :func:`wiebetaalt.load.loader.is_framework_file` takes for a framework)
+below the paths of the ini option ``wiebetaalt_rules`` (default ``rules``, relative to the
+rootdir), and every rule file named itself on the command line, with one test per example, named
 by the example. A failing example reports what ``wiebetaalt test`` prints: the case, the expected
 and the actual outcome side by side, and the rules that fired. A file that does not load is one
 failing test listing every located problem, as ``wiebetaalt check`` does. See docs/pytest.md.
@@ -11,7 +12,6 @@ failing test listing every located problem, as ``wiebetaalt check`` does. See do
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,9 @@ INI_OPTION = "wiebetaalt_rules"
 #: The name of the one test a rule file that does not load becomes.
 LOAD_ITEM = "laden"
 
-# Only for files the YAML reader cannot read at all: is it meant to be a framework?
-_SCHEMA_KEY = re.compile(rb"^schema_version\s*:", re.M)
 _ENGINES: pytest.StashKey[dict[Path, Engine]] = pytest.StashKey()
+#: the YAML files walked past because they are neither below ``wiebetaalt_rules`` nor named
+_PASSED_BY: pytest.StashKey[list[Path]] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,15 +62,35 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> RuleFile | None:
-    if file_path.suffix not in (".yaml", ".yml") or not _configured(parent.config, file_path):
+    if file_path.suffix not in (".yaml", ".yml"):
         return None
-    if not _is_framework(file_path):
+    config = parent.config
+    if not (_configured(config, file_path) or _named(config, file_path)):
+        config.stash.setdefault(_PASSED_BY, []).append(file_path)
+        return None
+    from ..load.loader import is_framework_file
+
+    if not is_framework_file(file_path):
         return None
     rule_file: RuleFile = RuleFile.from_parent(parent, path=file_path)
     return rule_file
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    # nothing ran, and rule files were walked past: say why, instead of a bare "no tests ran"
+    if exitstatus != pytest.ExitCode.NO_TESTS_COLLECTED:
+        return
+    from ..load.loader import is_framework_file
+    from .text import not_collected
+
+    passed = [path for path in config.stash.get(_PASSED_BY, []) if is_framework_file(path)]
+    if passed:
+        terminalreporter.write_line(not_collected(
+            len(passed), _shown(config, passed[0]), config.getini(INI_OPTION)))
+
+
 def _configured(config: pytest.Config, path: Path) -> bool:
+    """Below one of the paths of ``wiebetaalt_rules``."""
     resolved = path.resolve()
     for entry in config.getini(INI_OPTION):
         root = (config.rootpath / entry).resolve()
@@ -79,23 +99,23 @@ def _configured(config: pytest.Config, path: Path) -> bool:
     return False
 
 
-def _is_framework(path: Path) -> bool:
-    """A mapping with ``schema_version`` at the top; other YAML (say, a case) is not collected."""
-    from ..load.yaml import read_file, read_yaml
-    from ..load.loader import MAX_BYTES
+def _named(config: pytest.Config, path: Path) -> bool:
+    """Named itself on the command line (``pytest kaders/regio.yaml``, with or without ``::test``).
 
+    A folder named on the command line does not count: ``pytest tests/`` must not run the frameworks
+    that tests keep broken on purpose.
+    """
+    here = config.invocation_params.dir
+    resolved = path.resolve()
+    return any((here / str(arg).split("::", 1)[0]).resolve() == resolved
+               for arg in config.invocation_params.args if not str(arg).startswith("-"))
+
+
+def _shown(config: pytest.Config, path: Path) -> str:
     try:
-        raw = read_file(path, MAX_BYTES)  # a FIFO or a device named *.yaml is refused unread
-    except OSError:
-        return False
-    try:
-        data = read_yaml(raw.decode("utf-8")).data if len(raw) <= MAX_BYTES else None
-    except UnicodeDecodeError:
-        data = None
-    if isinstance(data, dict):
-        return "schema_version" in data
-    # a file too broken to read is still a framework when it says so, and must fail, not vanish
-    return data is None and bool(_SCHEMA_KEY.search(raw))
+        return str(path.relative_to(config.rootpath))
+    except ValueError:
+        return str(path)
 
 
 class RuleFile(pytest.File):

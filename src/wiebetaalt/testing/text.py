@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 # --- counts and labels ------------------------------------------------------------------------------
 
 
+def not_collected(count: int, first: str, rules: list[str]) -> str:
+    """Why pytest ran no rule file although it walked past some."""
+    files = "1 kader" if count == 1 else f"{count} kaders"
+    return (f"wiebetaalt: {files} niet als test verzameld ({first}{' …' if count > 1 else ''}): pytest verzamelt "
+            f"kaders onder wiebetaalt_rules ({', '.join(rules) or 'geen'}) en kaders die u zelf noemt. "
+            "Noem het bestand (pytest pad/kader.yaml) of zet de map in wiebetaalt_rules (docs/pytest.md).")
+
+
 def example_label(number: int) -> str:
     """How the ``number``-th example of a file is named (1-based)."""
     return f"voorbeeld {number}"
