@@ -155,13 +155,18 @@ def test_a_typed_answer_that_means_nothing_is_refused_in_dutch(path, typed):
         question(path).parse(typed)
 
 
-def test_every_case_field_has_a_question():
+def test_every_case_field_has_a_question_in_plain_dutch():
     from wiebetaalt.model.case import CASE_FIELDS
+    from wiebetaalt.model.questions import QUESTIONS
 
+    assert QUESTIONS.keys() == CASE_FIELDS.keys()
     for path in CASE_FIELDS:
-        if path != "peildatum":
-            asked = question(path)
-            assert isinstance(asked, Question) and asked.text.endswith("?")
+        asked = question(path)
+        assert isinstance(asked, Question) and asked.text.endswith("?") and asked.text[0].isupper()
+        # the fact in the caseworker's words: no dotted field, no field name
+        name = path.rpartition(".")[2]
+        assert "." not in asked.text.rstrip("?") and ("_" not in name or name not in asked.text), asked.text
+    assert question("kind.leeftijd").text == "Hoe oud is de jeugdige (in jaren)?"
 
 
 def test_decide_ask_on_the_command_line(monkeypatch, tmp_path: Path):
@@ -172,12 +177,12 @@ def test_decide_ask_on_the_command_line(monkeypatch, tmp_path: Path):
     out, err = io.StringIO(), io.StringIO()
     code = main(["decide", str(case), "--ask", "--geen-aannames"], stdout=out, stderr=err)
     assert code == 0 and "Besluit: gemeente Vlaardingen betaalt" in out.getvalue()
-    assert "Heeft de jeugdige een Wlz-indicatie (CIZ)?" in out.getvalue()
+    assert "Heeft de jeugdige een Wlz-indicatie van het CIZ?" in out.getvalue()
     assert "Aangenomen" not in out.getvalue()
     out = io.StringIO()
     code = main(["decide", str(case), "--ask"], stdout=out, stderr=err)
     assert code == 0 and "Besluit: gemeente Vlaardingen betaalt" in out.getvalue()
-    assert "Wlz-indicatie (CIZ)?" not in out.getvalue() and "  - geen Wlz-indicatie: " in out.getvalue()
+    assert "Wlz-indicatie van het CIZ?" not in out.getvalue() and "  - geen Wlz-indicatie: " in out.getvalue()
 
 
 def test_with_fact_validates_like_any_case():
@@ -187,3 +192,22 @@ def test_with_fact_validates_like_any_case():
         with_fact(case, "kind.leeftijd", 99)
     (problem,) = caught.value.problems
     assert (problem.field, problem.code, problem.message) == ("kind.leeftijd", "invalid-value", "te groot")
+
+
+def test_ask_asks_for_a_fact_whose_absence_makes_the_grey_zone(engine):
+    # before 2022, joint gezag and parents apart: the grey zone holds because the main residence is
+    # not known; asking for it settles the case
+    case = {"peildatum": "2021-03-01", "hulpvraag": {"soort": "jeugdhulp", "toegang": "individueel"},
+            "kind": {"leeftijd": 9, "gezag": "beide_ouders", "ouders_wonen_apart": True, "wlz_indicatie": False}}
+    before = engine.decide(case)
+    assert isinstance(before, Escalation) and before.reason is EscalationReason.GREY_ZONE
+    assert before.rules == ("woonplaats-oud-hoofdverblijf-onbepaald",)
+    lines: list[str] = []
+    answers = iter(["Maassluis"])
+    outcome = ask(engine, case, lambda prompt: next(answers), lines.append, framework=engine.framework)
+    assert "In welke gemeente woont de ouder bij wie de jeugdige feitelijk het meest verblijft?" in "\n".join(lines)
+    assert isinstance(outcome, Decision) and outcome.entity == "gemeente Maassluis", outcome.explanation
+    # without the framework, or with an empty answer, the grey zone stands
+    assert ask(engine, case, lambda prompt: "", lines.append) == before
+    assert ask(engine, case, lambda prompt: "", lines.append, framework=engine.framework).reason is \
+        EscalationReason.GREY_ZONE

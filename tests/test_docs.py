@@ -180,3 +180,24 @@ def test_a_help_session_with_an_option_or_help_text_that_is_not_there_is_caught(
         "wiebetaalt check --help: there is no argument bestanden"]
     assert _help_problems("wiebetaalt kontrol --help", expected) == [
         "wiebetaalt kontrol --help: there is no command 'kontrol'"]
+
+
+def _figure(text: str, pattern: str) -> int:
+    found = re.search(pattern, text)
+    assert found, f"docs/analyse.md no longer has {pattern!r}"
+    return int(found.group(1).replace(".", "").replace(",", ""))
+
+
+def test_the_prose_of_analyse_md_gives_the_figures_of_the_map_it_shows():
+    # the session is checked against the command above; the prose that reads it must follow it
+    text = (ROOT / "docs" / "analyse.md").read_text(encoding="utf-8")
+    session = next(s.values[1] for s in SESSIONS if s.values[0].startswith("wiebetaalt analyse rules/landelijk.yaml"))
+    prose = text[text.index("What the national map says:"):text.index("## A framework with planted problems")]
+    assert _figure(prose, r"\*\*(\d+) declared grey zones\*\*") == _figure(
+        session, r"Grijze gebieden \(verklaard door het kader\): (\d+)")
+    assert _figure(prose, r"one of its (\d+) examples") == _figure(session, r"Dekking door de voorbeelden \((\d+)\)")
+    gaps = re.search(r"Gaten \(geen regel beslist\): (\S+)", session)
+    assert gaps and ("**No gaps.**" in prose) is (gaps.group(1) == "geen")
+    # "about N decisions": within a tenth of the nodes the session shows
+    about = _figure(text, r"needs about ([\d,]+) decisions")
+    assert abs(about - _figure(session, r"Volledig verkend: \d+ peildata, ([\d.]+) knopen")) <= about / 10

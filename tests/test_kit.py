@@ -158,6 +158,24 @@ def test_a_satisfying_case_lies_in_the_period_of_a_version_of_the_rule():
         assert case["school"]["gemeente"] in ("Schiedam", "Vlaardingen", "Maassluis")
 
 
+def test_fixed_facts_are_in_every_case_and_the_rest_is_drawn():
+    fixed = {"school.soort": "so", "kind.wlz_indicatie": None, "peildatum": "2025-03-01",
+             "kind.brp_inschrijfdatum": "2024-06-30"}
+    drawn = _draw_many(cases(NATIONAL, fixed=fixed, known=1), 40)
+    for case in drawn:
+        assert case["school"]["soort"] == "so" and case["peildatum"] == "2025-03-01"
+        assert case["kind"]["brp_inschrijfdatum"] == "2024-06-30" and "wlz_indicatie" not in case["kind"]
+        parse_case(case)
+    assert len({case["kind"].get("leeftijd") for case in drawn}) > 1  # what is not fixed still varies
+
+
+def test_fixed_facts_go_before_what_a_rule_needs():
+    # the rule needs individual access; fixed facts that agree give cases, with the fixed school
+    rule_id = "jeugdhulp-individueel-woonplaats"
+    for case in _draw_many(cases(NATIONAL, satisfying=rule_id, fixed={"school.gemeente": "Ergens"}), 20):
+        assert case["school"]["gemeente"] == "Ergens" and case["hulpvraag"]["toegang"] == "individueel"
+
+
 # --- arguments are checked when the strategy is built ---------------------------------------------
 
 
@@ -177,6 +195,11 @@ def test_a_satisfying_case_lies_in_the_period_of_a_version_of_the_rule():
      r"satisfying=.*no rule 'jeugdhulp-individueel-woonplaat'; did you mean 'jeugdhulp-individueel-woonplaats'"),
     ({"satisfying": "geen-regel-met-deze-naam-xyz"}, ValueError, r"satisfying=.*no rule"),
     ({"satisfying": 3}, TypeError, r"satisfying=.*rule id"),
+    ({"fixed": {"school.sort": "so"}}, ValueError, r"fixed=.*no field 'school.sort'; did you mean 'school.soort'"),
+    ({"fixed": {"school.soort": "sso"}}, ValueError, r"fixed=.*school.soort: onbekende waarde; bedoelt u 'so'"),
+    ({"fixed": {"kind.leeftijd": "tien"}}, ValueError, r"fixed=.*kind.leeftijd"),
+    ({"fixed": {"peildatum": None}}, ValueError, r"fixed=.*always has a peildatum"),
+    ({"fixed": [("school.soort", "so")]}, TypeError, r"fixed=.*dict of field: value"),
     ({"satisfying": "jeugdhulp-individueel-woonplaats", "peildata": ["2010-01-01"]}, ValueError,
      r"rule 'jeugdhulp-individueel-woonplaats' \(from 2015-01-01\) cannot hold on any of the given peildata "
      r"\(2010-01-01\)"),

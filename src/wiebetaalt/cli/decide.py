@@ -44,7 +44,8 @@ def decide_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         with Engine(framework, postcodes=postcodes) as engine:
             if args.ask:
-                outcome = ask(engine, case, _reader(out), lambda line: out.write(f"{line}\n"), presume=args.presume)
+                outcome = ask(engine, case, _reader(out), lambda line: out.write(f"{line}\n"), presume=args.presume,
+                              framework=engine.framework)
                 out.write("\n")
             else:
                 outcome = engine.decide(case, presume=args.presume)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -67,6 +68,7 @@ def cases(
     peildata: Iterable[dt.date | str] | None = None,
     satisfying: str | None = None,
     known: float = 0.7,
+    fixed: Mapping[str, Any] | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """A Hypothesis strategy of valid cases for ``framework``, as dicts in the form of a case file.
 
@@ -84,11 +86,15 @@ def cases(
             certainly holds (on the case as the engine prepares it, with the bundled postcode table).
         known: the chance, from 0 to 1, that each fact is known; the others are left out (unknown).
             Facts a ``satisfying`` rule needs are always set as it needs them.
+        fixed: facts every case has, by dotted field (``{"school.soort": "so"}``, ``"peildatum"``
+            too), written as in a case file; ``None`` leaves the fact out of every case. They go
+            before what ``satisfying`` needs: a rule they keep from holding gives no cases.
 
     Raises:
         TypeError: ``framework`` is not a Framework, or an argument has the wrong type.
         ValueError: a bad peildatum, ``known`` outside 0..1, an unknown rule id (with the closest
-            ids), or a rule that cannot hold (on any of ``peildata``).
+            ids), a rule that cannot hold (on any of ``peildata``), or a ``fixed`` field that the
+            case model does not have (with the closest) or a value that does not fit it.
     """
     if not isinstance(framework, Framework):
         hint = " (load it first: wiebetaalt.load_framework(path))" if isinstance(framework, str) or hasattr(
@@ -96,6 +102,9 @@ def cases(
         raise TypeError(f"cases(framework=...): expected a wiebetaalt Framework{hint}, got {type(framework).__name__}")
     days = _check_peildata(peildata)
     chance = _check_known(known)
+    given = _check_fixed(fixed)
+    if given.get("peildatum") is not None:
+        days = (given["peildatum"],)
     plan = _plan(framework, days)
     values = plan.values(chance)
     terms: list[Term] = []
@@ -107,13 +116,18 @@ def cases(
     @st.composite
     def draw_case(draw: st.DrawFn) -> dict[str, Any]:
         term = draw(ways)
-        if "peildatum" in term:
-            peildatum: dt.date = draw(st.sampled_from(term["peildatum"]))
+        if "peildatum" in given:
+            peildatum: dt.date = given["peildatum"]
+        elif "peildatum" in term:
+            peildatum = draw(st.sampled_from(term["peildatum"]))
         else:
             peildatum = draw(plan.peildatum)
         drawn: dict[str, Any] = {}
         for path in _FIELDS:
-            if path in term:
+            if path in given:
+                if given[path] is not None:
+                    drawn[path] = given[path]
+            elif path in term:
                 value = draw(st.sampled_from(term[path]))
                 if value is UNKNOWN:
                     continue
@@ -153,6 +167,33 @@ def _check_peildata(peildata: Iterable[dt.date | str] | None) -> tuple[dt.date, 
     if not days:
         raise ValueError("cases(peildata=...): expected at least one date, got none")
     return tuple(dict.fromkeys(days))
+
+
+def _check_fixed(fixed: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``fixed`` as parsed values by dotted field (dates as dates), each checked as a case checks it."""
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, Mapping):
+        raise TypeError(f"cases(fixed=...): expected a dict of field: value, e.g. {{'school.soort': 'so'}}, "
+                        f"got {fixed!r}")
+    found: dict[str, Any] = {}
+    for path, value in fixed.items():
+        if path not in CASE_FIELDS:
+            close = closest(str(path), list(CASE_FIELDS))
+            hint = f"; did you mean {close!r}?" if close is not None else ""
+            raise ValueError(f"cases(fixed=...): the case model has no field {path!r}{hint}")
+        if value is None:
+            if path == "peildatum":
+                raise ValueError("cases(fixed=...): a case always has a peildatum; give a date or leave it out")
+            found[path] = None
+            continue
+        raw = case_data(dt.date(2025, 1, 1), {path: value}) if path != "peildatum" else {"peildatum": value}
+        try:
+            case = parse_case(raw)
+        except CaseError as error:
+            raise ValueError(f"cases(fixed=...): {error}") from None
+        found[path] = operator.attrgetter(path)(case)
+    return found
 
 
 def _check_known(known: float) -> float:
