@@ -357,3 +357,18 @@ def test_an_overlays_coverage_counts_the_examples_of_the_frameworks_it_extends()
     assert [e.name for e in chain] == [e.name for e in (*national, *own)]
     analysis = analyse(load_framework(region), examples=chain)
     assert analysis.coverage.examples == len(chain) and analysis.coverage.rules_without_example == ()
+
+
+def test_a_finding_says_its_periods_as_a_policymaker_reads_them():
+    import datetime as dt
+
+    from wiebetaalt.analysis.text import periods
+
+    # the first days of four periods: the first one reaches back when a rule has no start
+    points = tuple(dt.date.fromisoformat(d) for d in ("2019-12-31", "2020-01-01", "2022-01-01", "2022-01-02"))
+    assert periods(points[:1], points) == "peildatum tot en met 2019-12-31"
+    assert periods(points[:1], points, open_start=False) == "peildatum op 2019-12-31"
+    assert periods(points[1:3], points) == "peildatum van 2020-01-01 tot en met 2022-01-01"  # joined, with its end
+    assert periods(points[3:], points) == "peildatum vanaf 2022-01-02"
+    assert periods(points, points) == "elke peildatum"
+    assert periods((points[0], points[2]), points) == "peildatum tot en met 2019-12-31; op 2022-01-01"

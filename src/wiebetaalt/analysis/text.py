@@ -8,6 +8,8 @@ never fires (the ``reason`` of a :class:`~wiebetaalt.analysis.findings.RuleFindi
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -92,11 +94,36 @@ def _found(cases: int, samples: int) -> str:
     return _cases(cases) + (f", {_number(samples)} in de steekproef" if samples else "")
 
 
-def _class_lines(found: CaseClass) -> Iterator[str]:
-    days = ", ".join(d.isoformat() for d in found.peildata)
-    periods = "de periode" if len(found.peildata) == 1 else "de perioden"
-    yield from _wrapped(f"  - {_what(found)} ({_found(found.cases, found.samples)}; in {periods} vanaf {days})",
-                        "", "    ")
+def periods(days: tuple[dt.date, ...], points: tuple[dt.date, ...], open_start: bool = True) -> str:
+    """The peildata of a finding as a policymaker reads them: the periods (``points`` are the first
+    days of all of them) joined where they follow each other, each with its first and last day. The
+    last period has no end; the first has no start when ``open_start`` (a rule is in force however
+    early the peildatum), else it starts on its first day."""
+    runs: list[list[int]] = []
+    for at in sorted(points.index(day) for day in days if day in points):
+        if runs and runs[-1][1] == at - 1:
+            runs[-1][1] = at
+        else:
+            runs.append([at, at])
+    said = []
+    for first, last in runs:
+        start = points[first] if first > 0 or not open_start else None
+        end = points[last + 1] - dt.timedelta(days=1) if last + 1 < len(points) else None
+        if start is None:
+            if end is None:
+                return "elke peildatum"
+            said.append(f"tot en met {end.isoformat()}")
+        elif end is None:
+            said.append(f"vanaf {start.isoformat()}")
+        else:
+            said.append(f"op {start.isoformat()}" if start == end else
+                        f"van {start.isoformat()} tot en met {end.isoformat()}")
+    return "peildatum " + "; ".join(said) if said else "geen peildatum"
+
+
+def _class_lines(found: CaseClass, analysis: Analysis) -> Iterator[str]:
+    yield from _wrapped(f"  - {_what(found)} ({_found(found.cases, found.samples)}; "
+                        f"{periods(found.peildata, analysis.peildata, analysis.open_start)})", "", "    ")
     witnesses = found.all_witnesses or (found.witness,)
     if len(witnesses) == 1:
         yield from _wrapped("    getuige: ", _flow(found.witness), "      ")
@@ -129,10 +156,10 @@ def format_analysis(analysis: Analysis, source: str | None = None) -> str:
 
     lines.append(f"Gaten (geen regel beslist): {len(a.gaps) or 'geen'}")
     for found in a.gaps:
-        lines += _class_lines(found)
+        lines += _class_lines(found, a)
     lines.append(f"Conflicten (verschillende betalers, geen regel gaat voor): {len(a.conflicts) or 'geen'}")
     for found in a.conflicts:
-        lines += _class_lines(found)
+        lines += _class_lines(found, a)
     lines.append(f"Grijze gebieden (verklaard door het kader): {len(a.grey_zones) or 'geen'}")
     for zone in a.grey_zones:
         classes = "1 soort casus" if zone.case_classes == 1 else f"{zone.case_classes} soorten casus"
@@ -149,7 +176,7 @@ def format_analysis(analysis: Analysis, source: str | None = None) -> str:
     if a.unsettled:
         lines.append(f"Onbeslist (de engine blijft om ingevulde feiten vragen): {len(a.unsettled)}")
         for found in a.unsettled:
-            lines += _class_lines(found)
+            lines += _class_lines(found, a)
     decisions = [c for c in a.case_classes if c.reason == DECISION]
     lines.append(f"Besluiten: {_number(len(decisions))} soorten casus, {_cases(sum(c.cases for c in decisions))}.")
 
