@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.case import CASE_FIELDS, Case
-from ..model.conditions import OPERATOR, All, Atom, Condition, Not, atoms, parts
+from ..model.case import Case, field_value
+from ..model.conditions import All, Atom, Condition, Not, atoms, parts
 from ..model.framework import Framework
 from ..model.space import field_space
 from .memo import Memo
@@ -238,7 +238,7 @@ class Completions:
     def _reduce(self, condition: Condition, case: Case, filled: frozenset[str]) -> Node | bool:
         # the three-valued evaluation of wiebetaalt.model.conditions, keeping the open parts
         if isinstance(condition, Atom):
-            value = operator.attrgetter(condition.field)(case)
+            value = field_value(case, condition.field)
             if condition.op == "known":
                 return (value is not None or condition.field in filled) is bool(condition.value)
             if value is not None:
@@ -274,10 +274,8 @@ def _compile(node: Node | bool, table: list[Atom]) -> Callable[[dict[str, Any]],
         return lambda values: node
     if node[0] == "atom":
         atom = table[node[1]]
-        field, compare = atom.field, OPERATOR[atom.op].compare
-        # a date field compares with the dates the rule file writes as text
-        target = atom.date_value if CASE_FIELDS[field].value_type == "date" else atom.value
-        return lambda values: bool(compare(values[field], target))
+        holds, field = atom.holds_for, atom.field
+        return lambda values: holds(values[field])
     if node[0] == "not":
         inner = _compile(node[1], table)
         return lambda values: not inner(values)

@@ -1,9 +1,10 @@
 """The question a person is asked for each field of the case model, in plain Dutch.
 
 ``decide --ask`` asks a caseworker for the facts a case still needs; the question is what they
-read, so it names the fact in their words, never the dotted field. The field's description in
-:mod:`wiebetaalt.model.case` says more (a legal source, what counts), and is shown below it.
-Every field of the case model has a question here; ``tests/test_ask.py`` keeps it so.
+read, so it names the fact in their words, never the dotted field (the prompt under it does). The
+field's description in :mod:`wiebetaalt.model.case` says more (a legal source, what counts) for
+the JSON schema and the docs. Every field of the case model has a question here;
+``tests/test_ask.py`` keeps it so.
 """
 
 from __future__ import annotations

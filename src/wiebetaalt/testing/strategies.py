@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import operator
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -23,7 +22,7 @@ from hypothesis import strategies as st
 
 from ..engine.derive import DERIVED_FROM
 from ..errors import CaseError, closest
-from ..model.case import CASE_FIELDS, case_data, parse_case
+from ..model.case import CASE_FIELDS, case_data, field_value, parse_case
 from ..model.framework import Framework, Rule
 from ..model.space import OTHER_TEXT, date_points, framework_atoms
 from .names import GENERIC, GENERIC_OTHER, POSTCODES, family
@@ -192,7 +191,7 @@ def _check_fixed(fixed: Mapping[str, Any] | None) -> dict[str, Any]:
             case = parse_case(raw)
         except CaseError as error:
             raise ValueError(f"cases(fixed=...): {error}") from None
-        found[path] = operator.attrgetter(path)(case)
+        found[path] = field_value(case, path)
     return found
 
 
