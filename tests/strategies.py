@@ -40,3 +40,26 @@ def raw_cases(draw: st.DrawFn, known: float = 0.7) -> dict[str, Any]:
             section, name = path.split(".")
             case.setdefault(section, {})[name] = draw(_value(path))
     return case
+
+
+def draw_many(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
+    """At least ``count`` values of ``strategy``, in a fixed run: the tests count what was drawn,
+    which must not depend on luck."""
+    from hypothesis import HealthCheck, given, settings
+
+    batches: list[list[Any]] = []
+
+    # many values in one example: Hypothesis makes most examples by varying an earlier one a little,
+    # but draws each of the values in a new example afresh
+    @settings(max_examples=1 + -(-count // 25), derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(strategy, min_size=25, max_size=25))
+    def collect(some: list[Any]) -> None:
+        batches.append(some)
+
+    collect()
+    # the first example is the simplest one (no fact known, the first of every list), not a draw
+    drawn = [value for batch in batches[1:] for value in batch]
+    assert len(drawn) >= count
+    return drawn
+

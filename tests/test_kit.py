@@ -14,12 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import wiebetaalt.testing as kit
-from wiebetaalt.testing import invariants, strategies
+from wiebetaalt.testing import aims, invariants, strategies
+from strategies import draw_many
 from conftest import ROOT, RULES
 from wiebetaalt import Decision, Engine, Escalation, EscalationReason, EvaluationError, load_framework, parse_case
 from wiebetaalt.model.case import CASE_FIELDS
 from wiebetaalt.testing import (
     INDIVIDUAL_YOUTH_CARE,
+    aimed_examples,
     assert_cites_legal_basis,
     assert_decides,
     assert_deterministic,
@@ -46,8 +48,10 @@ RULE_IDS = [(name, rule_id) for name, framework in FRAMEWORKS.items()
 
 @pytest.mark.parametrize("name", FRAMEWORKS)
 def test_every_bundled_framework_keeps_the_invariants(name):
+    # as docs/testing.md says to write it: the drawn cases and those aimed at every rule and party source
     @settings(max_examples=60, deadline=None)
     @given(cases(FRAMEWORKS[name]))
+    @aimed_examples(FRAMEWORKS[name])
     def check(case):
         assert_invariants(ENGINES[name], case)
 
@@ -85,23 +89,10 @@ def test_every_rule_of_the_bundled_frameworks_can_be_satisfied(name, rule_id):
 
 
 def _draw_many(strategy, count):
-    """``count`` cases, in a fixed run: the tests count what was drawn, which must not depend on luck."""
-    batches = []
-
-    # many cases in one example: Hypothesis makes most examples by varying an earlier one a little,
-    # but draws each of the cases in a new example afresh
-    @settings(max_examples=1 + -(-count // 25), derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.lists(strategy, min_size=25, max_size=25))
-    def collect(some):
-        for case in some:
-            parse_case(case)  # every case is valid
-        batches.append(some)
-
-    collect()
-    # the first example is the simplest one (no fact known, the first of every list), not a draw
-    drawn = [case for batch in batches[1:] for case in batch]
-    assert len(drawn) >= count
+    """``count`` valid cases, in a fixed run."""
+    drawn = draw_many(strategy, count)
+    for case in drawn:
+        parse_case(case)  # every case is valid
     return drawn
 
 
@@ -389,14 +380,14 @@ def test_every_public_name_of_the_kit_is_documented():
     docs = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
     assert list(kit.__all__) == sorted(kit.__all__)
     # what the kit's modules define and export is what the package exports, every name of it
-    exported = [name for module in (strategies, invariants) for name in module.__all__]
+    exported = [name for module in (strategies, aims, invariants) for name in module.__all__]
     assert sorted(exported) == list(kit.__all__)
-    for module in (strategies, invariants):
+    for module in (strategies, aims, invariants):
         defined = {n for n, v in vars(module).items()
                    if not n.startswith("_") and getattr(v, "__module__", None) == module.__name__}
         assert defined <= set(module.__all__), module.__name__
-    assert all(getattr(kit, name) is getattr(invariants if name != "cases" else strategies, name)
-               for name in kit.__all__)
+    homes = {name: module for module in (strategies, aims, invariants) for name in module.__all__}
+    assert all(getattr(kit, name) is getattr(homes[name], name) for name in kit.__all__)
     assert [name for name in kit.__all__ if f"`{name}" not in docs] == []
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 
 from wiebetaalt import Decision, Engine, load_framework
-from wiebetaalt.testing import assert_invariants, cases
+from wiebetaalt.testing import aimed_examples, assert_invariants, cases
 
 FRAMEWORK = load_framework(Path(__file__).parents[2] / "rules" / "regio" / "waterweg.yaml")
 ENGINE = Engine(FRAMEWORK)
@@ -17,6 +17,7 @@ AGREEMENT = "waterweg-collectieve-jeugdhulp-op-school"
 
 @settings(max_examples=50, deadline=None)
 @given(cases(FRAMEWORK))
+@aimed_examples(FRAMEWORK)
 def test_every_case_keeps_the_invariants(case):
     assert_invariants(ENGINE, case)
 

@@ -1,8 +1,10 @@
 """Testing frameworks: the examples in rule files (``wiebetaalt test``), the pytest plugin that
 collects them, and the test kit for Hypothesis (docs/testing.md).
 
-The kit is :func:`cases` (:mod:`.strategies`), a Hypothesis strategy of cases, and the invariants
-every outcome keeps (``assert_invariants`` and the assertions it combines, :mod:`.invariants`).
+The kit is :func:`cases` (:mod:`.strategies`), a Hypothesis strategy of cases, with
+:func:`aimed_examples` (:mod:`.aims`), explicit examples aimed at every rule and party source, and
+the invariants every outcome keeps (``assert_invariants`` and the assertions it combines,
+:mod:`.invariants`).
 Its names are imported from their modules when first used: the strategies need Hypothesis, an
 extra, and the pytest plugin, which lives in this package and which pytest imports in every
 project that has wiebetaalt installed, must not pull it in. ``from wiebetaalt.testing import
@@ -23,10 +25,12 @@ if _typing.TYPE_CHECKING:
         assert_school_location_irrelevant,
         assert_shares_sum_to_one,
     )
+    from .aims import aimed_examples
     from .strategies import cases
 
 __all__ = (
     "INDIVIDUAL_YOUTH_CARE",
+    "aimed_examples",
     "assert_cites_legal_basis",
     "assert_decides",
     "assert_deterministic",
@@ -37,7 +41,7 @@ __all__ = (
     "cases",
 )
 
-_HOMES = {name: "strategies" if name == "cases" else "invariants" for name in __all__}
+_HOMES = {name: {"aimed_examples": "aims", "cases": "strategies"}.get(name, "invariants") for name in __all__}
 
 if not _typing.TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
 

@@ -4,27 +4,26 @@ values where it changes its answer.
 The cases are drawn toward the constants a framework's conditions name, both sides of every bound,
 the dates rules start and stop, the same municipality or another one, with facts left unknown,
 because unknown facts are where a framework most often goes wrong. What is drawn from is worked
-out once per framework (:class:`_Plan`); ``satisfying`` draws from the ways a rule holds
-(:mod:`wiebetaalt.testing.terms`). This module imports Hypothesis; ``import wiebetaalt`` does not.
-See docs/testing.md.
+out once per framework (:class:`_Plan`); ``satisfying`` draws from the ways a rule holds and
+``near`` from both sides of its bounds (:mod:`wiebetaalt.testing.terms`). The explicit examples of
+``aimed_examples`` (:mod:`wiebetaalt.testing.aims`) are built from the same plan. This module imports
+Hypothesis; ``import wiebetaalt`` does not. See docs/testing.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 from hypothesis import reject
 from hypothesis import strategies as st
 
 from ..engine.derive import DERIVED_FROM
-from ..errors import CaseError, closest
-from ..model.case import CASE_FIELDS, case_data, field_value, parse_case
-from ..model.framework import Framework, Rule
+from ..model.case import CASE_FIELDS, case_data
+from ..model.framework import Framework
 from ..model.space import OTHER_TEXT, date_points, framework_atoms
+from .arguments import check_fixed, check_framework, check_known, check_peildata, check_rule
 from .names import GENERIC, GENERIC_OTHER, POSTCODES, family
 from .terms import DAY, OTHER, UNKNOWN, RuleTerms, Term
 
@@ -66,6 +65,7 @@ def cases(
     *,
     peildata: Iterable[dt.date | str] | None = None,
     satisfying: str | None = None,
+    near: str | None = None,
     known: float = 0.7,
     fixed: Mapping[str, Any] | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
@@ -83,34 +83,44 @@ def cases(
             day of every period the framework treats alike, the day before it, and other dates.
         satisfying: a rule id: only cases for which that rule is in force and its condition
             certainly holds (on the case as the engine prepares it, with the bundled postcode table).
+        near: a rule id: cases on both sides of that rule's bounds, about half in which it holds with
+            every number and date it compares at a bound, the others with one fact just outside
+            what it needs (or unknown), or the peildatum just outside its period. Any rule, also one
+            that cannot hold; not together with ``satisfying``.
         known: the chance, from 0 to 1, that each fact is known; the others are left out (unknown).
-            Facts a ``satisfying`` rule needs are always set as it needs them.
+            Facts a ``satisfying`` or ``near`` rule needs are always set as it needs them.
         fixed: facts every case has, by dotted field (``{"school.soort": "so"}``, ``"peildatum"``
             too), written as in a case file; ``None`` leaves the fact out of every case. They go
-            before what ``satisfying`` needs: a rule they keep from holding gives no cases.
+            before what ``satisfying`` and ``near`` need: a rule they keep from holding gives no
+            cases with ``satisfying``, and only cases in which it does not hold with ``near``.
 
     Raises:
         TypeError: ``framework`` is not a Framework, or an argument has the wrong type.
         ValueError: a bad peildatum, ``known`` outside 0..1, an unknown rule id (with the closest
-            ids), a rule that cannot hold (on any of ``peildata``), or a ``fixed`` field that the
-            case model does not have (with the closest) or a value that does not fit it.
+            ids), a ``satisfying`` rule that cannot hold (on any of ``peildata``), both ``satisfying``
+            and ``near``, or a ``fixed`` field that the case model does not have (with the closest)
+            or a value that does not fit it.
     """
-    if not isinstance(framework, Framework):
-        hint = " (load it first: wiebetaalt.load_framework(path))" if isinstance(framework, str) or hasattr(
-            framework, "__fspath__") else ""
-        raise TypeError(f"cases(framework=...): expected a wiebetaalt Framework{hint}, got {type(framework).__name__}")
-    days = _check_peildata(peildata)
-    chance = _check_known(known)
-    given = _check_fixed(fixed)
+    check_framework(framework, "cases")
+    days = check_peildata(peildata)
+    chance = check_known(known)
+    given = check_fixed(fixed)
+    if satisfying is not None and near is not None:
+        raise ValueError("cases(satisfying=..., near=...): give one of the two; near already draws cases in which "
+                         "the rule holds")
     if given.get("peildatum") is not None:
         days = (given["peildatum"],)
     plan = _plan(framework, days)
     values = plan.values(chance)
-    terms: list[Term] = []
+    ways: st.SearchStrategy[Term] = st.just({})
     if satisfying is not None:
-        terms = plan.rules.terms_for(_check_rule(framework, satisfying))
+        ways = st.sampled_from(plan.rules.terms_for(check_rule(framework, satisfying, "satisfying")))
+    elif near is not None:
+        holding, missing = plan.rules.near_terms(check_rule(framework, near, "near"))
+        # a side first, then a way of it: the lists differ in length, and each side should come up
+        # about as often as the other
+        ways = st.one_of(*(st.sampled_from(side) for side in (holding, missing) if side))
     rule_id = satisfying
-    ways = st.sampled_from(terms) if terms else st.just({})
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> dict[str, Any]:
@@ -143,77 +153,6 @@ def cases(
         return case
 
     return draw_case()
-
-
-def _check_peildata(peildata: Iterable[dt.date | str] | None) -> tuple[dt.date, ...] | None:
-    if peildata is None:
-        return None
-    if isinstance(peildata, (str, dt.date)) or not isinstance(peildata, Iterable):
-        raise TypeError(f"cases(peildata=...): expected a list of dates, e.g. [datetime.date(2025, 3, 1)], "
-                        f"got {peildata!r}")
-    days: list[dt.date] = []
-    for day in peildata:
-        if isinstance(day, dt.datetime) or not isinstance(day, (dt.date, str)):
-            raise TypeError(f"cases(peildata=...): expected dates or 'YYYY-MM-DD' texts, got {day!r}")
-        if isinstance(day, str):
-            try:
-                parsed = parse_case({"peildatum": day}).peildatum
-            except CaseError:
-                raise ValueError(f"cases(peildata=...): {day!r} is not a date; write YYYY-MM-DD") from None
-            days.append(parsed)
-        else:
-            days.append(day)
-    if not days:
-        raise ValueError("cases(peildata=...): expected at least one date, got none")
-    return tuple(dict.fromkeys(days))
-
-
-def _check_fixed(fixed: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``fixed`` as parsed values by dotted field (dates as dates), each checked as a case checks it."""
-    if fixed is None:
-        return {}
-    if not isinstance(fixed, Mapping):
-        raise TypeError(f"cases(fixed=...): expected a dict of field: value, e.g. {{'school.soort': 'so'}}, "
-                        f"got {fixed!r}")
-    found: dict[str, Any] = {}
-    for path, value in fixed.items():
-        if path not in CASE_FIELDS:
-            close = closest(str(path), list(CASE_FIELDS))
-            hint = f"; did you mean {close!r}?" if close is not None else ""
-            raise ValueError(f"cases(fixed=...): the case model has no field {path!r}{hint}")
-        if value is None:
-            if path == "peildatum":
-                raise ValueError("cases(fixed=...): a case always has a peildatum; give a date or leave it out")
-            found[path] = None
-            continue
-        raw = case_data(dt.date(2025, 1, 1), {path: value}) if path != "peildatum" else {"peildatum": value}
-        try:
-            case = parse_case(raw)
-        except CaseError as error:
-            raise ValueError(f"cases(fixed=...): {error}") from None
-        found[path] = field_value(case, path)
-    return found
-
-
-def _check_known(known: float) -> float:
-    if isinstance(known, bool) or not isinstance(known, (int, float, Fraction)):
-        raise TypeError(f"cases(known=...): expected a number from 0 to 1 (the chance a fact is known), got {known!r}")
-    if math.isnan(known) or not 0 <= known <= 1:
-        raise ValueError(f"cases(known=...): expected a number from 0 to 1 (the chance a fact is known), got {known!r}")
-    return float(known)
-
-
-def _check_rule(framework: Framework, rule_id: str) -> list[Rule]:
-    if not isinstance(rule_id, str):
-        raise TypeError(f"cases(satisfying=...): expected a rule id, got {rule_id!r}")
-    versions = [rule for rule in framework.rules if rule.id == rule_id]
-    if not versions:
-        ids = list(dict.fromkeys(rule.id for rule in framework.rules))
-        # an argument error is for the programmer who wrote the call, and English as Python's own are
-        close = closest(rule_id, ids)
-        hint = f"; did you mean {close!r}?" if close is not None else ""
-        raise ValueError(f"cases(satisfying=...): framework {framework.framework!r} has no rule {rule_id!r}{hint}")
-    return versions
 
 
 def _keep_derivations_out(term: Term, drawn: dict[str, Any]) -> None:
@@ -274,6 +213,8 @@ class _Plan:
         self.rules = RuleTerms(framework, self.named, self.days, peildata)
         self.texts = {path: [str(c) for c in self.named[path]] for path in self.named}
         self._values: dict[float, dict[str, st.SearchStrategy[Any]]] = {}
+        #: the cases of ``aimed_examples`` (:mod:`.aims`), by the fixed facts they were worked out with
+        self.aimed: dict[tuple[tuple[str, Any], ...], list[dict[str, Any]]] = {}
 
     def _party_names(self, path: str) -> list[str]:
         # a split names parties with the prefix a party source puts before the field ("gemeente
@@ -303,10 +244,10 @@ class _Plan:
         a list keeps the shares, and a failing case shrinks to one with fewer facts.
         """
         if known not in self._values:
-            self._values[known] = {path: self._weighted(known, self._groups(path)) for path in _FIELDS}
+            self._values[known] = {path: self._weighted(known, self.groups(path)) for path in _FIELDS}
         return self._values[known]
 
-    def _groups(self, path: str) -> list[Sequence[Any]]:
+    def groups(self, path: str) -> list[Sequence[Any]]:
         """The kinds of value of a field, each as likely as another."""
         ftype = CASE_FIELDS[path]
         if ftype.value_type == "bool":

@@ -1,9 +1,11 @@
 """The ways a rule certainly holds, for ``cases(satisfying=...)``: each way a *term*, the values
-each field it needs may take.
+each field it needs may take; and the ways it just holds or just does not, for ``cases(near=...)``.
 
 A condition is walked as the engine evaluates it, over one value of every class the framework tells
 apart per field (:meth:`RuleTerms.domain`), an unknown fact included: an ``all`` joins the terms of
 its parts, an ``any`` offers the terms of each part, a ``not`` asks its part for the other truth.
+A term's bounds are where the values it allows meet the values it does not (:meth:`RuleTerms.edges`,
+:meth:`RuleTerms.misses`): ``near`` draws from both sides of them.
 """
 
 from __future__ import annotations
@@ -94,7 +96,14 @@ class RuleTerms:
         self.days = days
         self.peildata = peildata
         self._terms: dict[str, list[Term]] = {}
+        self._near: dict[str, tuple[list[Term], list[Term]]] = {}
         self._engine: Engine | None = None
+
+    def engine(self) -> Engine:
+        """An engine for the framework, built when first asked for and then shared."""
+        if self._engine is None:
+            self._engine = Engine(self.framework)
+        return self._engine
 
     def domain(self, path: str) -> tuple[Any, ...]:
         """One value of every class the framework tells apart, and more where that is cheap."""
@@ -160,9 +169,84 @@ class RuleTerms:
 
     def holds(self, rule_id: str, case: dict[str, Any]) -> bool:
         """Whether a version of the rule is in force for ``case`` and its condition certainly holds."""
-        if self._engine is None:
-            # only prepare is used (derived facts, a postcode's municipality), never the matching
-            self._engine = Engine(self.framework)
-        prepared = self._engine.prepare(case)
+        prepared = self.engine().prepare(case)
         return any(rule.in_force(prepared.peildatum) and undetermined(rule.when, prepared)[0] is True
                    for rule in self.framework.rules if rule.id == rule_id)
+
+    def ordered(self, path: str) -> tuple[Any, ...]:
+        """The values of an ordered field (a number, a date, the peildatum) in order; () for another field."""
+        if path == "peildatum":
+            return self.days
+        if CASE_FIELDS[path].value_type not in ("int", "date"):
+            return ()
+        return tuple(v for v in self.domain(path) if v is not UNKNOWN)
+
+    def edges(self, path: str, allowed: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Of the values ``allowed`` for a field, those next to a value that is not: the term's bounds.
+
+        All of ``allowed`` for a field that is not ordered, or where no value lies next to one that
+        is not allowed.
+        """
+        values = self.ordered(path)
+        edge = tuple(v for i, v in enumerate(values) if v in allowed and any(
+            0 <= j < len(values) and values[j] not in allowed for j in (i - 1, i + 1)))
+        if not edge:
+            return allowed
+        return (*edge, UNKNOWN) if UNKNOWN in allowed else edge
+
+    def misses(self, path: str, allowed: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The values just outside ``allowed``: of an ordered field the ones next to an allowed value,
+        of another field every other value; and unknown, when the term needs the fact."""
+        values = self.ordered(path)
+        if values:
+            outside = tuple(v for i, v in enumerate(values) if v not in allowed and any(
+                0 <= j < len(values) and values[j] in allowed for j in (i - 1, i + 1)))
+        else:
+            outside = tuple(v for v in self.domain(path) if v is not UNKNOWN and v not in allowed)
+        return (*outside, UNKNOWN) if UNKNOWN not in allowed and path != "peildatum" else outside
+
+    def near_terms(self, versions: list[Rule]) -> tuple[list[Term], list[Term]]:
+        """The ways one rule holds at its bounds, and the ways it just does not.
+
+        Holding: each way it holds (:meth:`terms`) on a peildatum on which a version is in force,
+        every ordered field at a bound. Just not: the same, with one field just outside what the way
+        allows (unknown included), or the peildatum just outside the period of the version; another
+        way may still make the rule hold. A rule that can never hold gives the ways it certainly does
+        not. Either list may be empty, never both.
+
+        Raises:
+            ValueError: the rule can neither hold nor certainly not hold.
+        """
+        rule_id = versions[0].id
+        if rule_id in self._near:
+            return self._near[rule_id]
+        holding: list[Term] = []
+        missing: list[Term] = []
+        for rule in versions:
+            for term in self.terms(rule.when, True):
+                at = {path: self.edges(path, allowed) for path, allowed in term.items() if path != "peildatum"}
+                # the peildata on which the version is in force and the condition allows
+                days = tuple(d for d in term.get("peildatum", self.days) if rule.in_force(d))
+                if not days:
+                    missing.append({**at, "peildatum": term.get("peildatum", self.days)})
+                    continue
+                holding.append({**at, "peildatum": days})
+                missing += [{**at, path: near, "peildatum": days}
+                            for path in at if (near := self.misses(path, term[path]))]
+                if outside := self.misses("peildatum", days):
+                    missing.append({**at, "peildatum": outside})
+        if not holding and not missing:
+            missing = [term for rule in versions for term in self.terms(rule.when, False)]
+        if not holding and not missing:
+            raise ValueError(f"cases(near=...): rule {rule_id!r} can neither hold nor certainly not hold")
+        found = (_unique(holding), _unique(missing))
+        self._near[rule_id] = found
+        return found
+
+
+def _unique(terms: list[Term]) -> list[Term]:
+    """``terms`` without repeats, in order, at most :data:`MAX_TERMS`."""
+    seen: dict[tuple[tuple[str, tuple[Any, ...]], ...], Term] = {}
+    for term in terms:
+        seen.setdefault(tuple(sorted(term.items(), key=lambda item: item[0])), term)
+    return list(seen.values())[:MAX_TERMS]
