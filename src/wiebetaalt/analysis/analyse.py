@@ -28,11 +28,12 @@ from ..decision.outcome import Decision, Escalation, EscalationReason
 from ..engine.engine import Engine
 from ..engine.presume import with_values
 from ..errors import CaseError
-from ..model.case import Case, case_data, field_value, parse_case
+from ..model.case import Case, field_value, parse_case
 from ..model.conditions import atoms
 from ..model.framework import Example, Framework, Rule
-from .explore import Explorer, Key, Leaf, outcome_key
+from .explore import Explorer, Key, Leaf, Pairs, outcome_key
 from .findings import DECISION, Analysis, CaseClass, Coverage, GreyZone, RuleFinding, Sampling
+from .sample import sample
 from .text import dead_reason, follows_reason, grey_reason, overridden_reason, set_aside_reason
 
 #: Decisions the exploration may take before it stops and samples instead.
@@ -40,6 +41,8 @@ DEFAULT_BUDGET = 200_000
 #: Random dives into the unvisited part of the tree when the budget is exceeded.
 DEFAULT_SAMPLES = 1_000
 
+# the outcomes that are findings: each way of reaching one is an entry of its own
+_PROBLEMS = ("no_rule", "conflict")
 # the order of the classes of cases in the map: problems first
 _REASON_ORDER = {"no_rule": 0, "conflict": 1, "grey_zone": 2, "missing_facts": 3, "party_unknown": 4, DECISION: 5}
 
@@ -77,7 +80,7 @@ def analyse(framework: Framework, *, engine: Engine | None = None, budget: int =
         sampling: Sampling | None = None
         sampled: list[Leaf] = []
         if not explorer.complete:
-            sampling, sampled = explorer.sample(samples)
+            sampling, sampled = sample(explorer, samples)
         return _findings(explorer, sampled, sampling, started,
                          tuple(framework.examples) if examples is None else tuple(examples))
     finally:
@@ -89,18 +92,17 @@ def _findings(explorer: Explorer, sampled: list[Leaf], sampling: Sampling | None
               chosen: tuple[Example, ...]) -> Analysis:
     fw = explorer.fw
     examples = _Examples(explorer, chosen)
-    groups = _group([*explorer.leaves, *sampled])
+    found = _Entries(explorer).add_all([*explorer.leaves, *sampled])
     order = explorer.order
 
-    def sort_key(key: Key) -> tuple[int, list[int], tuple[int, int]]:
-        return _REASON_ORDER[key[0]], [order[r] for r in key[1] if r in order], groups[key][0].size()
+    def sort_key(entry: _Entry) -> tuple[int, list[int], tuple[int, int]]:
+        return _REASON_ORDER[entry.key[0]], [order[r] for r in entry.key[1] if r in order], entry.size()
 
     classes: list[CaseClass] = []
-    for key in sorted(groups, key=sort_key):
-        leaves = groups[key]
-        problem = key[0] in ("no_rule", "conflict")
-        falling = examples.falling_in(leaves) if key[0] != DECISION else ()
-        classes.append(_case_class(explorer, key, leaves, falling, every=problem))
+    for entry in sorted(found, key=sort_key):
+        problem = entry.key[0] in _PROBLEMS
+        falling = examples.falling_in(entry.leaves) if entry.key[0] != DECISION else ()
+        classes.append(entry.case_class(explorer, falling, every=problem))
     gaps = tuple(c for c in classes if c.reason == "no_rule")
     conflicts = tuple(c for c in classes if c.reason == "conflict")
 
@@ -111,10 +113,9 @@ def _findings(explorer: Explorer, sampled: list[Leaf], sampling: Sampling | None
         inside = [c for c in classes if c.reason == "grey_zone" and rule.id in c.rules]
         if not inside:
             continue
-        leaves = sorted((leaf for c in inside for leaf in groups[(c.reason, c.rules)]), key=Leaf.size)
+        smallest = min(inside, key=lambda c: (len(c.witness), classes.index(c)))
         grey.append(GreyZone(
-            rule.id, rule.title, len(inside), sum(c.cases for c in inside),
-            case_data(explorer.points[leaves[0].period], leaves[0].pairs),
+            rule.id, rule.title, len(inside), sum(c.cases for c in inside), smallest.witness,
             tuple(dict.fromkeys(name for c in inside for name in c.examples)),
             sum(c.samples for c in inside),
         ))
@@ -132,10 +133,11 @@ def _findings(explorer: Explorer, sampled: list[Leaf], sampling: Sampling | None
             dead.append(_dead(explorer, rule, all_leaves, certain))
         elif rule.id not in explorer.in_outcome:
             leaf = explorer.holds[rule.id][1]
-            shadowed.append(RuleFinding(rule.id, rule.title, case_data(explorer.points[leaf.period], leaf.pairs),
+            shadowed.append(RuleFinding(rule.id, rule.title, explorer.case(leaf.period, explorer.minimal(leaf, rule.id)),
                                         _beaten(explorer, rule, leaf), leaf.outcome.rules, certain))
 
-    unsettled = tuple(_case_class(explorer, key, leaves, ()) for key, leaves in _group(explorer.unsettled).items())
+    stuck = _Entries(explorer, minimise=False).add_all(explorer.unsettled)
+    unsettled = tuple(entry.case_class(explorer, ()) for entry in stuck)
 
     rule_ids = list(dict.fromkeys(r.id for r in fw.rules))
     coverage = Coverage(
@@ -156,28 +158,85 @@ def _findings(explorer: Explorer, sampled: list[Leaf], sampling: Sampling | None
     )
 
 
-def _group(leaves: list[Leaf]) -> dict[Key, list[Leaf]]:
-    """The leaves by their outcome (:func:`~wiebetaalt.analysis.explore.outcome_key`), smallest first."""
-    groups: dict[Key, list[Leaf]] = {}
-    for leaf in leaves:
-        groups.setdefault(outcome_key(leaf.outcome), []).append(leaf)
-    for group in groups.values():
-        group.sort(key=Leaf.size)
-    return groups
+class _Entry:
+    """One class of cases: an outcome key and, for a gap or conflict, the facts that make it (the
+    fields of its minimal witnesses); the leaves that fall in it, and its minimal witnesses."""
+
+    def __init__(self, key: Key) -> None:
+        self.key = key
+        self.leaves: list[Leaf] = []
+        #: per minimal witness (its facts): the period it was made minimal in
+        self.witnesses: dict[Pairs, int] = {}
+
+    def size(self) -> tuple[int, int]:
+        return min(len(pairs) for pairs in self.witnesses), self.leaves[0].seq
+
+    def cases(self) -> int:
+        """How many cases of this class the exploration tells apart: its leaves, each with only the
+        facts of the class's witnesses (the facts a leaf holds beyond them do not make the class)."""
+        fields = {field for pairs in self.witnesses for field, _ in pairs}
+        return len({frozenset((f, v) for f, v in leaf.pairs if f in fields)
+                    for leaf in self.leaves if not leaf.sampled})
+
+    def case_class(self, explorer: Explorer, examples: tuple[str, ...], every: bool = False) -> CaseClass:
+        first = self.leaves[0]
+        funder = first.outcome.funder if isinstance(first.outcome, Decision) else None
+        shown = sorted(self.witnesses.items(), key=lambda item: len(item[0]))
+        witnesses = tuple(explorer.case(period, pairs) for pairs, period in shown)
+        return CaseClass(
+            reason=self.key[0], rules=self.key[1], funder=funder, cases=self.cases(), witness=witnesses[0],
+            peildata=tuple(explorer.points[p] for p in sorted({p for leaf in self.leaves for p in leaf.periods})),
+            examples=examples, samples=explorer.sample_hits.get(self.key, 0),
+            sampled=all(leaf.sampled for leaf in self.leaves), all_witnesses=witnesses if every else (),
+        )
 
 
-def _case_class(explorer: Explorer, key: Key, leaves: list[Leaf], examples: tuple[str, ...],
-                every: bool = False) -> CaseClass:
-    first = leaves[0]
-    funder = first.outcome.funder if isinstance(first.outcome, Decision) else None
-    explored = [leaf for leaf in leaves if not leaf.sampled]
-    return CaseClass(
-        reason=key[0], rules=key[1], funder=funder, cases=len(explored),
-        witness=case_data(explorer.points[first.period], first.pairs),
-        peildata=tuple(explorer.points[p] for p in sorted({leaf.period for leaf in leaves})),
-        examples=examples, samples=explorer.sample_hits.get(key, 0), sampled=not explored,
-        all_witnesses=tuple(case_data(explorer.points[leaf.period], leaf.pairs) for leaf in leaves) if every else (),
-    )
+class _Entries:
+    """The leaves of an exploration as classes of cases, each with a minimal witness
+    (:meth:`~wiebetaalt.analysis.explore.Explorer.minimal`).
+
+    A gap or a conflict is a class per outcome key and set of facts that make it: every leaf is made
+    minimal, so that two gaps that need different facts are two findings, each with all its
+    witnesses. Any other outcome is a class per key, with the smallest leaf made minimal."""
+
+    def __init__(self, explorer: Explorer, minimise: bool = True) -> None:
+        self.explorer = explorer
+        self.minimise = minimise
+        self.found: dict[tuple[Key, frozenset[str]], _Entry] = {}
+        #: per outcome key of a gap or conflict: the minimal witnesses found so far, with the
+        #: period each holds in
+        self.known: dict[Key, list[tuple[frozenset[tuple[str, Any]], int, _Entry]]] = {}
+
+    def add_all(self, leaves: list[Leaf]) -> list[_Entry]:
+        for leaf in sorted(leaves, key=Leaf.size):
+            self.add(leaf)
+        return list(self.found.values())
+
+    def add(self, leaf: Leaf) -> None:
+        key = outcome_key(leaf.outcome)
+        if key[0] not in _PROBLEMS or not self.minimise:
+            entry = self.found.get((key, frozenset()))
+            if entry is None:
+                # the smallest leaf comes first, and gives the witness
+                entry = self.found[(key, frozenset())] = _Entry(key)
+                entry.witnesses[self.explorer.minimal(leaf) if self.minimise else leaf.pairs] = leaf.period
+            entry.leaves.append(leaf)
+            return
+        pairs = set(leaf.pairs)
+        # a leaf that holds a minimal witness found before, in one of its periods, is a larger case
+        # of the same class: minimising it again would only find that witness or one like it
+        for witness, period, entry in self.known.get(key, ()):
+            if period in leaf.periods and witness <= pairs:
+                entry.leaves.append(leaf)
+                return
+        minimal = self.explorer.minimal(leaf)
+        identity = (key, frozenset(field for field, _ in minimal))
+        entry = self.found.get(identity)
+        if entry is None:
+            entry = self.found[identity] = _Entry(key)
+        entry.leaves.append(leaf)
+        entry.witnesses.setdefault(minimal, leaf.period)
+        self.known.setdefault(key, []).append((frozenset(minimal), leaf.period, entry))
 
 
 class _Examples:
@@ -207,7 +266,7 @@ class _Examples:
         names = []
         for name, case, period in self.decided:
             for leaf in leaves:
-                if leaf.period == period and all(
+                if period in leaf.periods and all(
                     self.explorer.space(path, period).value_class(field_value(case, path))
                     == self.explorer.space(path, period).value_class(field_value(leaf.prepared, path))
                     for path, _ in leaf.pairs
@@ -239,13 +298,15 @@ def _dead(explorer: Explorer, rule: Rule, leaves: list[Leaf], certain: bool) -> 
     best: tuple[int, tuple[int, int]] | None = None
     witness: dict[str, Any] = {"peildatum": (rule.valid_from or explorer.points[0]).isoformat()}
     for leaf in leaves:
-        day = explorer.points[leaf.period]
-        if not any(version.in_force(day) for version in versions):
+        period = next((p for p in leaf.periods
+                       if any(version.in_force(explorer.points[p]) for version in versions)), None)
+        if period is None:
             continue
+        day = explorer.points[period]
         score = (-_atoms_true(explorer.rule_in_force(rule.id, day), leaf.prepared), leaf.size())
         if best is None or score < best:
             best = score
-            witness = case_data(day, leaf.pairs)
+            witness = explorer.case(period, leaf.pairs)
     in_force = any(version.in_force(day) for day in explorer.points for version in versions)
     return RuleFinding(rule.id, rule.title, witness, dead_reason(in_force, certain), (), certain)
 

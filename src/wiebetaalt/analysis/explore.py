@@ -1,39 +1,51 @@
 """The exploration behind the grey-zone map: a tree of partial cases, decided by the engine.
 
-Starting from a case that holds only a peildatum (one for each period in which the same rules are
-in force), the explorer decides the case; when the outcome asks for missing facts, it fills in the
-first of them with one value of every class the framework tells apart
-(:mod:`wiebetaalt.model.space`) and decides again, like a DPLL solver branching on a variable. A
-case whose outcome is settled (a decision, or an escalation for another reason than missing facts)
-is a leaf. Below a leaf it goes on for rules that may still hold, filling in the facts of their
-conditions, so that at the bottom every rule is certainly true or false.
+Starting from a case that holds only a peildatum, the explorer decides the case; when the outcome
+asks for missing facts, it fills in the first of them with one value of every class the framework
+tells apart (:mod:`wiebetaalt.model.space`) and decides again, like a DPLL solver branching on a
+variable. A case whose outcome is settled (a decision, or an escalation for another reason than
+missing facts) is a leaf. Below a leaf it goes on while a fact could still change a rule: a fact
+that leaves a rule open, and a fact a ``known`` comparison reads (a rule that holds because a fact
+is unknown stops holding once it is filled in), so that at the bottom every rule is certainly true
+or false whatever else is filled in. An outcome below a leaf that differs from the leaf's is a
+class of cases of its own: a gap behind a ``known: false`` rule is found there.
 
-Breadth first, within a budget of decisions; where the budget runs out, :meth:`Explorer.sample`
-takes random paths through the part it did not visit, with the choices drawn by Hypothesis.
+The periods (the days between the dates rules and party sources start and stop) are explored
+together: a node holds the periods that treat its partial case alike, those in which every rule
+and party source that differs between them certainly cannot hold, whatever is filled in below. A
+node splits only where a dated rule or party source can still decide, so a region with many dated
+versions costs little more than one without.
+
+A field is branched on with one value per class that the conditions which can still hold below the
+node tell apart (a bound of a rule that certainly does not hold there splits nothing), and a date
+as a day before or after the peildatum (:class:`Around`), so that periods stay together.
+
+Breadth first, within a budget of decisions; where the budget runs out,
+:func:`wiebetaalt.analysis.sample.sample` takes random paths through the part it did not visit.
+Each leaf can be made minimal (:meth:`Explorer.minimal`): the witness the map shows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import random
 import string
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from ..decision.memo import Memo
 from ..decision.open_facts import undetermined
 from ..decision.outcome import Escalation, Outcome, asking_for_facts
 from ..decision.resolve import Resolver, Truth
-from ..engine.derive import DERIVED_FROM
+from ..engine.derive import DERIVATION_ATOMS, DERIVED_FROM
 from ..engine.engine import Engine
 from ..model.case import CASE_FIELDS, MUNICIPALITY_FIELDS, Case, case_data
+from ..model.conditions import Atom, atoms
 from ..model.framework import Framework, Rule
 from ..model.space import OTHER_TEXT, FieldSpace, date_points, field_space, framework_atoms
-from .findings import DECISION, Sampling
+from .below import KnownFacts, PeriodGroups, outcome_funders
+from .findings import DECISION
 
-# choices drawn per dive; a dive that needs more uses them again
-_DEPTH = 48
 # the case model checks the form of a postcode, so "Overig" cannot stand for the other postcodes
 _OTHER_POSTCODE = "9999ZZ"
 _MUNICIPALITY_FIELDS = frozenset(MUNICIPALITY_FIELDS)
@@ -53,17 +65,40 @@ Pairs = tuple[tuple[str, Any], ...]
 Key = tuple[str, tuple[str, ...]]
 
 
+@dataclass(frozen=True)
+class Around:
+    """A date so many days from the peildatum: one value of a date field for every period at once.
+
+    The engine tells a date apart by whether it lies before the peildatum (a move counts from its
+    registration date), so a day a month before or after the peildatum stands for its class in
+    every period, and the periods of a node stay together."""
+
+    days: int
+
+
+#: A node of the tree: the periods it holds, the facts filled in, and the outcome key of the leaf
+#: it lies below (None above every leaf).
+Node = tuple[tuple[int, ...], Pairs, "Key | None"]
+# the days from the peildatum that stand for a date before it and one on or after it
+_AROUND = (-30, 30)
+
+
 @dataclass
 class Leaf:
-    """One settled case: how it was reached and what came out."""
+    """One settled case: how it was reached, the periods it holds for, and what came out."""
 
-    period: int
+    periods: tuple[int, ...]
     pairs: Pairs
     prepared: Case
     outcome: Outcome
     #: the order in which the exploration reached it: of two equally small cases, the first wins
     seq: int = 0
     sampled: bool = False
+
+    @property
+    def period(self) -> int:
+        """The period its case was decided in (the first of ``periods``)."""
+        return self.periods[0]
 
     def size(self) -> tuple[int, int]:
         return len(self.pairs), self.seq
@@ -100,7 +135,11 @@ class Explorer:
             part.weight_field
             for f in framework.funders if f.split is not None for part in f.split.parts if part.weight_field
         }
+        self.periods = PeriodGroups(framework, self.versions, self.points)
+        self.knowing = KnownFacts(framework)
         self.spaces: dict[tuple[str, dt.date], FieldSpace] = {}
+        #: per date field: the comparisons of it, and the days its space holds whatever the peildatum
+        self.date_atoms: dict[str, tuple[list[Atom], tuple[Any, ...]]] = {}
         self.nodes = 0
         self.complete = True
         self.leaves: list[Leaf] = []
@@ -110,9 +149,11 @@ class Explorer:
         #: per rule: the smallest case in which it holds, a settled one before one that asks for facts
         self.holds: dict[str, tuple[tuple[bool, int, int], Leaf]] = {}
         #: the nodes left unvisited when the budget ran out
-        self.frontier: list[tuple[int, Pairs, bool]] = []
+        self.frontier: list[Node] = []
         #: per class of cases (its outcome key): how many random cases fell in it
         self.sample_hits: dict[Key, int] = {}
+        # bounded: a map that runs to its budget decides 200,000 cases, which need not all stay
+        self._decided: Memo[tuple[int, frozenset[tuple[str, Any]]], tuple[Case, Truth, Outcome]] = Memo()
 
     def space(self, path: str, period: int) -> FieldSpace:
         key = (path, self.points[period])
@@ -145,10 +186,22 @@ class Explorer:
         return values
 
     def evaluate(self, period: int, pairs: Pairs) -> tuple[Case, Truth, Outcome]:
-        """The case ``pairs`` fill in, in period ``period``: prepared, what matching found, its outcome."""
-        prepared = self.engine.prepare(case_data(self.points[period], pairs))
-        truth = self.engine.match(prepared)
-        return prepared, truth, self.resolver.draft(prepared, truth)
+        """The case ``pairs`` fill in, in period ``period``: prepared, what matching found, its outcome.
+
+        Remembered: a witness is made smaller by deciding the cases it holds, which the tree decided
+        on its way down."""
+        key = (period, frozenset(pairs))
+        found = self._decided.get(key)
+        if found is None:
+            prepared = self.engine.prepare(self.case(period, pairs))
+            truth = self.engine.match(prepared)
+            found = self._decided.remember(key, (prepared, truth, self.resolver.draft(prepared, truth)))
+        return found
+
+    def case(self, period: int, pairs: Pairs) -> dict[str, Any]:
+        """The case ``pairs`` fill in, in period ``period``, as a case file holds it."""
+        day = self.points[period]
+        return case_data(day, [(f, day + dt.timedelta(days=v.days) if isinstance(v, Around) else v) for f, v in pairs])
 
     def next_fact(self, outcome: Escalation, pairs: Pairs) -> str | None:
         """The fact to branch on below a missing-facts escalation: the first it asks for that is not
@@ -167,15 +220,19 @@ class Explorer:
         versions = self.versions[rule_id]
         return next((v for v in versions if v.in_force(day)), versions[0])
 
-    def open_fact(self, truth: Truth, prepared: Case, pairs: Pairs) -> str | None:
-        """A fact that settles a rule that may still hold, or None when every rule is settled."""
+    def open_fact(self, truth: Truth, prepared: Case, pairs: Pairs, outcome: Outcome) -> str | None:
+        """A fact that can still change a rule or party source below a leaf, or None when nothing can.
+
+        First a fact that leaves a rule that may hold open; then one a ``known`` comparison of a
+        rule or party source reads while it is unknown, when filling it in can change whether that
+        rule or source holds."""
         assigned = {p for p, _ in pairs}
         for rule_id in sorted(truth.unknown & self.rule_ids, key=self.order.__getitem__):
             rule = self.rule_in_force(rule_id, prepared.peildatum)
             for fact in undetermined(rule.when, prepared)[1]:
                 if fact not in assigned:
                     return fact
-        return None
+        return self.knowing.fact(prepared, assigned, outcome_funders(self.fw, outcome))
 
     def note(self, leaf: Leaf, truth: Truth) -> None:
         """Record the rules that hold in a case and, once it is settled, the rules its outcome rests on."""
@@ -189,18 +246,59 @@ class Explorer:
             if best is None or rank < best[0]:
                 self.holds[rule_id] = (rank, leaf)
 
-    def explore(self) -> None:
-        # breadth first: when the budget runs out, every period has been explored to the same depth
-        queue: deque[tuple[int, Pairs, bool]] = deque((period, (), False) for period in range(len(self.points)))
-        while queue:
-            if self.nodes >= self.budget:
-                self.complete = False
-                self.frontier = list(queue)
-                return
-            period, pairs, below_leaf = queue.popleft()
+    def children(self, periods: tuple[int, ...], pairs: Pairs, fact: str, above: Key | None) -> list[Node]:
+        """The nodes below one that fills in ``fact``: one per class of its values."""
+        ftype = CASE_FIELDS[fact]
+        if ftype.value_type in ("int", "enum") and fact not in self.weights:
+            return [(periods, (*pairs, (fact, v)), above) for v in self.told_apart(periods, pairs, fact)]
+        if ftype.value_type != "date":
+            return [(periods, (*pairs, (fact, v)), above) for v in self.values(fact, periods[0], pairs)]
+        nodes: list[Node] = [(periods, (*pairs, (fact, Around(days))), above) for days in _AROUND]
+        if fact not in self.date_atoms:
+            self.date_atoms[fact] = ([a for a in framework_atoms(self.fw) if a.field == fact],
+                                     field_space(self.fw, fact).values)
+        atoms_on, fixed_days = self.date_atoms[fact]
+
+        def kind(day: dt.date, period: int) -> tuple[bool, ...]:
+            # the class of a day: what the comparisons of the field say, and whether it lies before the peildatum
+            return (*(a.holds_for(day) for a in atoms_on), day < self.points[period])
+
+        covered = {p: {kind(self.points[p] + dt.timedelta(days=d), p) for d in _AROUND} for p in periods}
+        for day in fixed_days:
+            # a fixed day of a class no day around the peildatum is in: it lies before the
+            # peildatum of some periods and after that of others
+            for later in (False, True):
+                group = tuple(p for p in periods if (self.points[p] < day) is later and kind(day, p) not in covered[p])
+                if group:
+                    nodes.append((group, (*pairs, (fact, day)), above))
+                    for p in group:
+                        covered[p].add(kind(day, p))
+        return nodes
+
+    def told_apart(self, periods: tuple[int, ...], pairs: Pairs, fact: str) -> list[Any]:
+        """One value of ``fact`` for every class that the conditions which can still hold below the
+        node tell apart: a bound of a rule that certainly does not hold there splits nothing."""
+        case = self.evaluate(periods[0], pairs)[0]
+        conditions = [*self.periods.alive(periods, case), *DERIVATION_ATOMS]
+        compared = [a for c in conditions for a in atoms(c) if a.field == fact and a.op != "known"]
+        classes: dict[tuple[bool, ...], Any] = {}
+        for value in self.values(fact, periods[0], pairs):
+            classes.setdefault(tuple(a.holds_for(value) for a in compared), value)
+        return list(classes.values())
+
+    def visit(self, node: Node, number: int) -> tuple[list[Leaf], list[tuple[str, tuple[int, ...], Key | None]]]:
+        """Decide a node: once for each group of its periods that treat it alike.
+
+        Returns the leaves it settled (each for its group of periods) and where to branch: the fact
+        to fill in, the periods that branch on it, and the leaf key the branches lie below."""
+        periods, pairs, above = node
+        prepared = self.evaluate(periods[0], pairs)[0]
+        found: list[Leaf] = []
+        branches: dict[tuple[str, Key | None], list[int]] = {}
+        for group in self.periods.groups(periods, prepared):
             self.nodes += 1
-            prepared, truth, outcome = self.evaluate(period, pairs)
-            leaf = Leaf(period, pairs, prepared, outcome, self.nodes)
+            prepared_here, truth, outcome = self.evaluate(group[0], pairs)
+            leaf = Leaf(group, pairs, prepared_here, outcome, number)
             self.note(leaf, truth)
             if not is_settled(outcome):
                 assert isinstance(outcome, Escalation)
@@ -208,88 +306,43 @@ class Explorer:
                 if fact is None:
                     self.unsettled.append(leaf)
                     continue
-                queue.extend((period, (*pairs, (fact, v)), below_leaf) for v in self.values(fact, period, pairs))
+                branches.setdefault((fact, above), []).extend(group)
                 continue
-            if not below_leaf:
-                self.leaves.append(leaf)
-            fact = self.open_fact(truth, prepared, pairs)
-            if fact is not None:
-                queue.extend((period, (*pairs, (fact, v)), True) for v in self.values(fact, period, pairs))
-
-    def sample(self, count: int) -> tuple[Sampling, list[Leaf]]:
-        """Dive ``count`` times from a random node the exploration left unvisited down to a leaf,
-        taking a random value wherever the tree branches.
-
-        A dive goes where the exploration would have gone, so it reaches the rules that need
-        several facts at once, and its leaf is as small a witness as an explored one.
-        """
-        drawn, sampler = _draw_dives(len(self.frontier), count)
-        known = {outcome_key(leaf.outcome) for leaf in self.leaves}
-        found: list[Leaf] = []
-        settled = 0
-        for number, (start, choices) in enumerate(drawn, start=self.nodes):
-            leaf = self.dive(self.frontier[start], choices, number)
-            if leaf is None:
-                continue
-            settled += 1
-            key = outcome_key(leaf.outcome)
-            self.sample_hits[key] = self.sample_hits.get(key, 0) + 1
-            if key not in known:
-                known.add(key)
+            key = outcome_key(outcome)
+            if key != above:
                 found.append(leaf)
-        return Sampling(len(drawn), sampler, settled, len(found)), found
+            fact = self.open_fact(truth, prepared_here, pairs, outcome)
+            if fact is not None:
+                branches.setdefault((fact, key), []).extend(group)
+        return found, [(fact, tuple(sorted(group)), key) for (fact, key), group in branches.items()]
 
-    def dive(self, start: tuple[int, Pairs, bool], choices: list[int], number: int) -> Leaf | None:
-        """The first settled case on a random path from ``start`` (None when there is none, or the
-        path starts below a leaf); the path goes on below it until every rule is settled."""
-        period, pairs, below_leaf = start
-        first: Leaf | None = None
-        for step in itertools.count():
-            prepared, truth, outcome = self.evaluate(period, pairs)
-            leaf = Leaf(period, pairs, prepared, outcome, number, sampled=True)
-            self.note(leaf, truth)
-            if not is_settled(outcome):
-                assert isinstance(outcome, Escalation)
-                fact = self.next_fact(outcome, pairs)
-            else:
-                if not below_leaf and first is None:
-                    first = leaf
-                fact = self.open_fact(truth, prepared, pairs)
-            if fact is None:
-                return first
-            options = self.values(fact, period, pairs)
-            pairs = (*pairs, (fact, options[choices[step % len(choices)] % len(options)]))
-        raise AssertionError("unreachable")  # pragma: no cover - itertools.count does not end
+    def explore(self) -> None:
+        # breadth first: when the budget runs out, every period has been explored to the same depth
+        queue: deque[Node] = deque([(tuple(range(len(self.points))), (), None)])
+        while queue:
+            if self.nodes >= self.budget:
+                self.complete = False
+                self.frontier = list(queue)
+                return
+            periods, pairs, above = queue.popleft()
+            found, branches = self.visit((periods, pairs, above), self.nodes + 1)
+            self.leaves += found
+            for fact, group, key in branches:
+                queue.extend(self.children(group, pairs, fact, key))
 
-
-def _draw_dives(starts: int, count: int) -> tuple[list[tuple[int, list[int]]], str]:
-    """``count`` random dives: where to start (of ``starts`` unvisited nodes) and the choices on the way."""
-    if starts == 0:
-        return [], "hypothesis"
-    drawn: list[tuple[int, list[int]]] = []
-    # imported here so that `import wiebetaalt` does not load Hypothesis
-    try:
-        from hypothesis import HealthCheck, Phase, given, settings, strategies
-    except ModuleNotFoundError as error:
-        if error.name != "hypothesis":
-            raise
-        # Hypothesis comes with the extra `testing`; without it the same draw comes from a seeded
-        # generator, so the map is still the same on every run
-        generator = random.Random(f"{starts}:{count}")
-        return [(generator.randrange(starts), [generator.randrange(1 << 16) for _ in range(_DEPTH)])
-                for _ in range(count)], "random"
-
-    @settings(max_examples=count, database=None, derandomize=True, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    # one block of bytes per dive rather than a list of numbers: Hypothesis draws it in one step
-    @given(strategies.integers(0, starts - 1), strategies.binary(min_size=2 * _DEPTH, max_size=2 * _DEPTH))
-    def collect(start: int, block: bytes) -> None:
-        # the engine is not called in here: Hypothesis only draws, so an engine error is never
-        # mistaken for a failing example
-        drawn.append((start, [int.from_bytes(block[i : i + 2], "big") for i in range(0, len(block), 2)]))
-
-    collect()
-    return drawn, "hypothesis"
+    def minimal(self, leaf: Leaf, holding: str | None = None) -> Pairs:
+        """The facts of ``leaf`` without those it does not need: each fact is left out in turn, and
+        stays out when the case without it still gets the same outcome (reason and rules), settled,
+        and ``holding``, a rule id, still holds. Leaving out any one fact of what remains changes
+        that outcome, leaves it open, or keeps that rule from holding."""
+        key = outcome_key(leaf.outcome)
+        kept = list(leaf.pairs)
+        for pair in leaf.pairs:
+            trial = tuple(p for p in kept if p != pair)
+            _, truth, outcome = self.evaluate(leaf.period, trial)
+            if is_settled(outcome) and outcome_key(outcome) == key and (holding is None or holding in truth.true):
+                kept = list(trial)
+        return tuple(kept)
 
 
 def _peildata(framework: Framework) -> tuple[dt.date, ...]:

@@ -19,13 +19,15 @@ DECISION = "decision"
 @dataclass(frozen=True)
 class CaseClass:
     """A class of cases the framework treats alike ("soort casus"): every explored case with the
-    same outcome reason and the same rules.
+    same outcome reason and the same rules; for a gap or a conflict also the same facts making it
+    (the fields of its minimal witnesses), so that each gap is an entry of its own.
 
-    ``cases`` counts the leaves of the exploration that fall in it; ``witness`` is the smallest of
-    them, as a case file would hold it. ``peildata`` are the periods (by their first day) it occurs
-    in. ``examples`` names the framework's examples that fall in it. ``samples`` counts the random
-    cases in it when the exploration stopped early; ``sampled`` is true for a class that only the
-    sample found (its witness is a sampled case without the facts the outcome does not need).
+    ``witness`` is minimal: it holds only the facts that make the outcome, and without any one of
+    them the engine no longer gives that outcome for certain. ``cases`` counts the cases the
+    exploration tells apart in the class: its leaves, each with only the facts of its witnesses.
+    ``peildata`` are the periods (by their first day) it occurs in. ``examples`` names the
+    framework's examples that fall in it. ``samples`` counts the random cases in it when the
+    exploration stopped early; ``sampled`` is true for a class that only the sample found.
     """
 
     reason: str
@@ -37,7 +39,7 @@ class CaseClass:
     examples: tuple[str, ...] = ()
     samples: int = 0
     sampled: bool = False
-    #: for gaps and conflicts: the witness of every leaf, smallest first
+    #: for gaps and conflicts: every distinct minimal witness, smallest first
     all_witnesses: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ the outcome they lead to, and :mod:`wiebetaalt.decision.explain` words it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import math
@@ -81,7 +82,9 @@ class Resolver:
         self.rank = {d: i for i, d in enumerate(framework.precedence)}
         self.builder = Builder(framework)
         self._overriders = _overriders(list(self.rules.values()))
-        self._dated: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
+        #: per peildatum: the version of every rule in force, their positions, and who overrides whom
+        self._dated: Memo[dt.date, tuple[dict[str, Rule], tuple[int, ...], Callable[[str], frozenset[str]]]] = Memo()
+        self._in_force: dict[tuple[int, ...], tuple[dict[str, Rule], Callable[[str], frozenset[str]]]] = {}
         # which undetermined rules can change the verdict depends only on the rule ids that hold
         # and may hold (and on the versions in force), so a caseload computes it once per pattern
         self.deciding: Memo[tuple[Any, ...], tuple[str, ...]] = Memo()
@@ -93,12 +96,23 @@ class Resolver:
         #: one answer
         self.refined: Memo[tuple[Any, ...], tuple[Any, ...]] = Memo()
 
-    def overriders_at(self, rules: dict[str, Rule]) -> Callable[[str], frozenset[str]]:
-        """``overriders`` for the versions in force: a version's own ``overrides`` count."""
-        key = tuple(str(id(r)) for r in rules.values())
-        if key not in self._dated:
-            self._dated[key] = _overriders(list(rules.values()))
-        return self._dated[key].__getitem__
+    def in_force(self, day: dt.date) -> tuple[dict[str, Rule], tuple[int, ...], Callable[[str], frozenset[str]]]:
+        """The rules in force on ``day`` by id (a rule with versions as the version in force, else
+        the first), the position of each chosen version, and ``overriders`` for them: a version's
+        own ``overrides`` count."""
+        found = self._dated.get(day)
+        if found is None:
+            chosen = tuple(next((i for i, v in enumerate(versions) if v.in_force(day)), 0)
+                           for versions in self.versions.values())
+            # periods with the same versions share one table: there are few, and days are many
+            shared = self._in_force.get(chosen)
+            if shared is None:
+                rules = dict(self.rules)
+                for (rule_id, versions), index in zip(self.versions.items(), chosen):
+                    rules[rule_id] = versions[index]
+                shared = self._in_force[chosen] = (rules, _overriders(list(rules.values())).__getitem__)
+            found = self._dated.remember(day, (shared[0], chosen, shared[1]))
+        return found
 
     def overriders(self, rule_id: str) -> frozenset[str]:
         """Every rule that overrides ``rule_id``, directly or through a chain."""
@@ -140,17 +154,11 @@ class _Policy:
         self.rules = resolver.rules
         self.resolver = resolver
         self.versions: tuple[int, ...] = ()
+        self.overriders: Callable[[str], frozenset[str]] = resolver.overriders
         if resolver.versions:
-            self.rules = dict(resolver.rules)
-            chosen = []
-            for rule_id, versions in resolver.versions.items():
-                index = next((i for i, v in enumerate(versions) if v.in_force(case.peildatum)), 0)
-                self.rules[rule_id] = versions[index]
-                chosen.append(index)
-            self.versions = tuple(chosen)
+            self.rules, self.versions, self.overriders = resolver.in_force(case.peildatum)
         self.order = resolver.order
         self.rank = resolver.rank
-        self.overriders = resolver.overriders_at(self.rules) if resolver.versions else resolver.overriders
         self.build = CaseBuilder(resolver.builder, case, truth.true, truth.unknown, self.rules, self.versions,
                                  self.overriders)
 

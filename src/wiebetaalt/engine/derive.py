@@ -19,6 +19,19 @@ from ..decision.notes import (
 )
 from ..load.postcodes import PostcodeTable
 from ..model.case import Case, replaced
+from ..model.conditions import Atom
+
+#: the age from which the CIZ test for a purely psychiatric disorder no longer follows from a Wlz indication
+ADULT_AGE = 18
+#: the kind of stay that is no verblijf: respite that does not recur regularly
+INCIDENTAL_STAY = "logeren_incidenteel"
+#: The comparisons the derivations make of their inputs, written as conditions write them: for a
+#: derived fact, an input's values differ only across these (the grey-zone map tells values apart
+#: by them, as by the framework's own comparisons).
+DERIVATION_ATOMS: tuple[Atom, ...] = (
+    Atom(field="kind.soort_verblijf", eq=INCIDENTAL_STAY),
+    Atom(field="kind.leeftijd", lt=ADULT_AGE),
+)
 
 
 @dataclass(frozen=True)
@@ -89,9 +102,9 @@ def derive(case: Case, postcodes: PostcodeTable) -> tuple[Case, tuple[Note, ...]
             # brp_gemeente is documented as the municipality of the BRP woonadres
             updates["brp_woonadres"] = True
     if child.verblijf is None and child.soort_verblijf is not None:
-        updates["verblijf"] = child.soort_verblijf != "logeren_incidenteel"
+        updates["verblijf"] = child.soort_verblijf != INCIDENTAL_STAY
     if (child.alleen_psychische_stoornis is None and child.wlz_indicatie
-            and child.leeftijd is not None and child.leeftijd < 18):
+            and child.leeftijd is not None and child.leeftijd < ADULT_AGE):
         # the CIZ gives a minor no Wlz indication for a purely psychiatric disorder (Wlz art. 3.2.1,
         # the Jeugdwet goes first): the indication answers the question
         updates["alleen_psychische_stoornis"] = False
