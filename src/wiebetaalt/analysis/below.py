@@ -10,14 +10,12 @@ still change a rule or party source once filled in (:class:`KnownFacts`).
 from __future__ import annotations
 
 import datetime as dt
-import operator
-from collections.abc import Callable
 from typing import Any
 
-from ..decision.memo import Memo
+from ..decision.memo import FieldReaders, Memo
 from ..decision.outcome import Decision, Outcome
 from ..model.case import Case, field_value
-from ..model.conditions import AnyOf, Atom, Condition, Not, atoms, condition_fields, evaluate
+from ..model.conditions import AnyOf, Atom, Condition, Not, atoms, evaluate
 from ..model.framework import Framework, PartySource, Rule
 
 #: the state of a rule or party source that certainly does not hold in a node, or is not in force
@@ -46,7 +44,7 @@ class PeriodGroups:
         #: per period, which of them is in force
         self.columns: dict[tuple[int, ...], list[tuple[list[InForce], tuple[int, ...]]]] = {}
         self.possible: Memo[tuple[int, Any], bool] = Memo()
-        self.readers: dict[int, Callable[[Any], Any]] = {}
+        self.readers = FieldReaders()
 
     def differing(self, periods: tuple[int, ...]) -> list[tuple[list[InForce], tuple[int, ...]]]:
         """The items whose condition in force is not the same object in every one of ``periods``."""
@@ -100,10 +98,7 @@ class PeriodGroups:
             return OUT
         if isinstance(condition, bool):
             return id(condition)
-        reader = self.readers.get(id(condition))
-        if reader is None:
-            reader = self.readers[id(condition)] = operator.attrgetter(*dict.fromkeys(condition_fields(condition)))
-        key = (id(condition), reader(case))
+        key = self.readers.key(condition, case)
         possible = self.possible.get(key)
         if possible is None:
             possible = self.possible.remember(key, can_hold(condition, case) is not False)

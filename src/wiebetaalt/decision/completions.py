@@ -26,7 +26,7 @@ from ..model.case import Case, field_value
 from ..model.conditions import All, Atom, Condition, Not, atoms, parts
 from ..model.framework import Framework
 from ..model.space import field_space
-from .memo import Memo
+from .memo import FieldReaders, Memo
 
 #: Beyond this many completions of a group of rules they are not tried: every set of those rules
 #: then counts as possible and every fact they read as one that matters (the answer escalates).
@@ -64,8 +64,9 @@ class Completions:
 
     def __init__(self, framework: Framework) -> None:
         self.fw = framework
-        #: per condition (by id): the condition, what reads its fields, the fields ``known`` reads
-        self.readers: dict[int, tuple[Condition, Callable[[Any], Any], frozenset[str]]] = {}
+        self.readers = FieldReaders()
+        #: per condition (by id): the condition, and the fields its ``known`` comparisons read
+        self.known_fields: dict[int, tuple[Condition, frozenset[str]]] = {}
         self.found: Memo[tuple[int, Any, frozenset[str]], int] = Memo()
         #: per set of conditions (by id): every field their ``known`` atoms read
         self._known: Memo[tuple[int, ...], frozenset[str]] = Memo()
@@ -94,7 +95,7 @@ class Completions:
         known = self._known.get(tuple([id(c) for c in conditions]))
         if known is None:
             known = self._known.remember(tuple([id(c) for c in conditions]), frozenset().union(
-                *(self.readers[id(c)][2] for c in conditions)))
+                *(self.known_fields[id(c)][1] for c in conditions)))
         while True:
             read = frozenset([f for n in numbers for f in self.table[n][1]])
             if read <= filled or not known & read:
@@ -105,12 +106,11 @@ class Completions:
     def residual(self, condition: Condition, case: Case, filled: frozenset[str] = frozenset()) -> int:
         """The number of what is left of ``condition`` once the known facts of ``case`` are in;
         ``known`` takes the unknown fields of ``filled`` as known."""
-        reader = self.readers.get(id(condition))
-        if reader is None:  # the condition is kept with its reader, so that its id stays its own
-            reader = self.readers[id(condition)] = (
-                condition, operator.attrgetter(*dict.fromkeys(a.field for a in atoms(condition))),
-                frozenset(a.field for a in atoms(condition) if a.op == "known"))
-        key = (id(condition), reader[1](case), filled & reader[2] if filled else filled)
+        known = self.known_fields.get(id(condition))
+        if known is None:  # the condition is kept with its fields, so that its id stays its own
+            known = self.known_fields[id(condition)] = (
+                condition, frozenset(a.field for a in atoms(condition) if a.op == "known"))
+        key = (*self.readers.key(condition, case), filled & known[1] if filled else filled)
         number = self.found.get(key)
         if number is None:
             node = self._reduce(condition, case, key[2])

@@ -8,7 +8,11 @@ cases, each with its own rare pattern, keeps a flat memory.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import operator
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..model.conditions import Condition, condition_fields
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -27,3 +31,25 @@ class Memo(dict[_K, _V]):
             self.clear()
         self[key] = value
         return value
+
+
+class FieldReaders:
+    """What a condition's verdict for a case depends on: the values of the fields it reads.
+
+    A condition is a pure function of those values, so (the condition, the values) is an exact key
+    for a cache of anything worked out from the condition and the case; reading the values is one
+    call, where evaluating the condition is one per part.
+    """
+
+    def __init__(self) -> None:
+        self._readers: dict[int, tuple[Condition, Callable[[Any], Any]]] = {}
+
+    def key(self, condition: Condition, case: Any) -> tuple[int, Any]:
+        """The condition's id and the values of the fields it reads in ``case``."""
+        reader = self._readers.get(id(condition))
+        if reader is None:
+            # the condition is kept with its reader, so that its id stays its own
+            reader = self._readers[id(condition)] = (
+                condition, operator.attrgetter(*dict.fromkeys(condition_fields(condition))))
+        return id(condition), reader[1](case)
+

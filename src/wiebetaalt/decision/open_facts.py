@@ -8,13 +8,12 @@ is true, and the unknown field is not asked for.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..model.case import Case
-from ..model.conditions import Condition, condition_fields, evaluate
-from .memo import Memo
+from ..model.conditions import Condition, evaluate
+from .memo import FieldReaders, Memo
 
 
 def undetermined(condition: Condition, case: Case) -> tuple[bool | None, list[str]]:
@@ -33,7 +32,7 @@ class OpenFields:
     """
 
     def __init__(self) -> None:
-        self.readers: dict[int, tuple[Condition, Callable[[Any], Any]]] = {}
+        self.readers = FieldReaders()
         self.found: Memo[tuple[int, Any], tuple[str, ...]] = Memo()
 
     def __call__(self, conditions: Iterable[Condition | None], case: Case) -> list[str]:
@@ -41,12 +40,7 @@ class OpenFields:
         for condition in conditions:
             if condition is None:
                 continue
-            reader = self.readers.get(id(condition))
-            if reader is None:
-                # the condition is kept with its reader, so that its id stays its own
-                reader = self.readers[id(condition)] = (
-                    condition, operator.attrgetter(*dict.fromkeys(condition_fields(condition))))
-            key = (id(condition), reader[1](case))
+            key = self.readers.key(condition, case)
             fields = self.found.get(key)
             if fields is None:
                 fields = self.found.remember(key, evaluate(condition, case)[1])
