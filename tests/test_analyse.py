@@ -364,10 +364,9 @@ def test_a_finding_says_its_periods_as_a_policymaker_reads_them():
 
     from wiebetaalt.analysis.text import periods
 
-    # the first days of four periods: the first one reaches back when a rule has no start
+    # the first days of four periods: the first one reaches back, however early the peildatum
     points = tuple(dt.date.fromisoformat(d) for d in ("2019-12-31", "2020-01-01", "2022-01-01", "2022-01-02"))
     assert periods(points[:1], points) == "peildatum tot en met 2019-12-31"
-    assert periods(points[:1], points, open_start=False) == "peildatum op 2019-12-31"
     assert periods(points[1:3], points) == "peildatum van 2020-01-01 tot en met 2022-01-01"  # joined, with its end
     assert periods(points[3:], points) == "peildatum vanaf 2022-01-02"
     assert periods(points, points) == "elke peildatum"

@@ -151,7 +151,7 @@ def _findings(explorer: Explorer, sampled: list[Leaf], sampling: Sampling | None
     return Analysis(
         framework=fw.framework, title=fw.title, version=fw.version, complete=explorer.complete,
         nodes=explorer.nodes, budget=explorer.budget, peildata=explorer.points,
-        open_start=any(rule.valid_from is None for rule in fw.rules), case_classes=tuple(classes),
+        case_classes=tuple(classes),
         gaps=gaps, conflicts=conflicts, grey_zones=tuple(grey), dead_rules=tuple(dead),
         shadowed_rules=tuple(shadowed), unsettled=unsettled, coverage=coverage, sampling=sampling,
         seconds=time.perf_counter() - started,

@@ -249,7 +249,7 @@ class Explorer:
     def children(self, periods: tuple[int, ...], pairs: Pairs, fact: str, above: Key | None) -> list[Node]:
         """The nodes below one that fills in ``fact``: one per class of its values."""
         ftype = CASE_FIELDS[fact]
-        if ftype.value_type in ("int", "enum") and fact not in self.weights:
+        if ftype.value_type == "int" and fact not in self.weights:
             return [(periods, (*pairs, (fact, v)), above) for v in self.told_apart(periods, pairs, fact)]
         if ftype.value_type != "date":
             return [(periods, (*pairs, (fact, v)), above) for v in self.values(fact, periods[0], pairs)]
@@ -276,8 +276,9 @@ class Explorer:
         return nodes
 
     def told_apart(self, periods: tuple[int, ...], pairs: Pairs, fact: str) -> list[Any]:
-        """One value of ``fact`` for every class that the conditions which can still hold below the
-        node tell apart: a bound of a rule that certainly does not hold there splits nothing."""
+        """One number of ``fact`` for every class that the conditions which can still hold below the
+        node tell apart: a bound of a rule that certainly does not hold there splits nothing. (The
+        values of a list field are few, and each is tried: a witness then names the value itself.)"""
         case = self.evaluate(periods[0], pairs)[0]
         conditions = [*self.periods.alive(periods, case), *DERIVATION_ATOMS]
         compared = [a for c in conditions for a in atoms(c) if a.field == fact and a.op != "known"]
@@ -350,9 +351,9 @@ def _peildata(framework: Framework) -> tuple[dt.date, ...]:
     points = set(date_points(framework))
     items = [*framework.rules, *(s for f in framework.funders for s in f.party or [])]
     bounded = any(item.valid_from is not None or item.valid_to is not None for item in items)
-    if bounded and any(rule.valid_from is None for rule in framework.rules):
-        # a rule without a start is in force before the first bound too (a party source alone
-        # decides nothing, so one without a start does not open a period)
+    if bounded:
+        # a case can have any peildatum: before the first bound a rule without a start is in
+        # force, or nothing is, and `decide` says no rule applies; either way it is a period
         points.add(min(points) - dt.timedelta(days=1))
     for atom in framework_atoms(framework):
         if atom.field == "peildatum" and atom.op != "known":

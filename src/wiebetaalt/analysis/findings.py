@@ -160,9 +160,6 @@ class Analysis:
     coverage: Coverage
     sampling: Sampling | None
     seconds: float
-    #: whether the first period reaches back without a start (a rule has no ``valid_from``); else
-    #: nothing is in force before the first of ``peildata``
-    open_start: bool = False
 
     @property
     def findings(self) -> bool:

@@ -94,11 +94,10 @@ def _found(cases: int, samples: int) -> str:
     return _cases(cases) + (f", {_number(samples)} in de steekproef" if samples else "")
 
 
-def periods(days: tuple[dt.date, ...], points: tuple[dt.date, ...], open_start: bool = True) -> str:
+def periods(days: tuple[dt.date, ...], points: tuple[dt.date, ...]) -> str:
     """The peildata of a finding as a policymaker reads them: the periods (``points`` are the first
     days of all of them) joined where they follow each other, each with its first and last day. The
-    last period has no end; the first has no start when ``open_start`` (a rule is in force however
-    early the peildatum), else it starts on its first day."""
+    last period has no end, and the first no start: a case can have any peildatum."""
     runs: list[list[int]] = []
     for at in sorted(points.index(day) for day in days if day in points):
         if runs and runs[-1][1] == at - 1:
@@ -107,7 +106,7 @@ def periods(days: tuple[dt.date, ...], points: tuple[dt.date, ...], open_start: 
             runs.append([at, at])
     said = []
     for first, last in runs:
-        start = points[first] if first > 0 or not open_start else None
+        start = points[first] if first > 0 else None
         end = points[last + 1] - dt.timedelta(days=1) if last + 1 < len(points) else None
         if start is None:
             if end is None:
@@ -123,7 +122,7 @@ def periods(days: tuple[dt.date, ...], points: tuple[dt.date, ...], open_start: 
 
 def _class_lines(found: CaseClass, analysis: Analysis) -> Iterator[str]:
     yield from _wrapped(f"  - {_what(found)} ({_found(found.cases, found.samples)}; "
-                        f"{periods(found.peildata, analysis.peildata, analysis.open_start)})", "", "    ")
+                        f"{periods(found.peildata, analysis.peildata)})", "", "    ")
     witnesses = found.all_witnesses or (found.witness,)
     if len(witnesses) == 1:
         yield from _wrapped("    getuige: ", _flow(found.witness), "      ")
