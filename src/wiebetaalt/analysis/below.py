@@ -122,6 +122,17 @@ class KnownFacts:
             fields = tuple(dict.fromkeys(a.field for a in atoms(condition) if a.op == "known"))
             if fields:
                 self.checked.append((item, condition, fields, funder))
+        #: per rule id: who pays in the meantime while it escalates, when the rule says so
+        self.interim = {r.id: r.interim_funder for r in framework.rules if r.interim_funder}
+
+    def funders(self, outcome: Outcome) -> frozenset[str]:
+        """The funders whose party an outcome depends on: who pays, the parties of its shares, the
+        candidates, and who pays in the meantime."""
+        if isinstance(outcome, Decision):
+            return frozenset([outcome.funder, *(s.funder for s in outcome.shares if s.funder)])
+        return frozenset(f for f in (
+            outcome.funder, outcome.route.interim_funder, *(c.funder for c in outcome.candidates),
+            *(self.interim.get(r) for r in outcome.rules)) if f)
 
     def fact(self, case: Case, assigned: set[str], funders: frozenset[str]) -> str | None:
         """The first unknown fact a ``known`` comparison reads whose filling in can change a rule in
@@ -133,17 +144,6 @@ class KnownFacts:
             if open_fields and evaluate(condition, case)[0] is not None and can_hold(condition, case, False) is None:
                 return open_fields[0]
         return None
-
-
-def outcome_funders(framework: Framework, outcome: Outcome) -> frozenset[str]:
-    """The funders whose party an outcome depends on: who pays, the parties of its shares, the
-    candidates, and who pays in the meantime."""
-    if isinstance(outcome, Decision):
-        return frozenset([outcome.funder, *(s.funder for s in outcome.shares if s.funder)])
-    rules = {r.id: r for r in framework.rules}
-    return frozenset(f for f in (
-        outcome.funder, outcome.route.interim_funder, *(c.funder for c in outcome.candidates),
-        *(rules[r].interim_funder for r in outcome.rules if r in rules)) if f)
 
 
 def _in_force_condition(versions: list[Rule], day: dt.date) -> Condition | None:

@@ -43,7 +43,7 @@ from ..model.case import CASE_FIELDS, MUNICIPALITY_FIELDS, Case, case_data
 from ..model.conditions import Atom, atoms
 from ..model.framework import Framework, Rule
 from ..model.space import OTHER_TEXT, FieldSpace, date_points, field_space, framework_atoms
-from .below import KnownFacts, PeriodGroups, outcome_funders
+from .below import KnownFacts, PeriodGroups
 from .findings import DECISION
 
 # the case model checks the form of a postcode, so "Overig" cannot stand for the other postcodes
@@ -232,7 +232,7 @@ class Explorer:
             for fact in undetermined(rule.when, prepared)[1]:
                 if fact not in assigned:
                     return fact
-        return self.knowing.fact(prepared, assigned, outcome_funders(self.fw, outcome))
+        return self.knowing.fact(prepared, assigned, self.knowing.funders(outcome))
 
     def note(self, leaf: Leaf, truth: Truth) -> None:
         """Record the rules that hold in a case and, once it is settled, the rules its outcome rests on."""
