@@ -7,6 +7,7 @@ reuse one engine instead of compiling per example.
 from __future__ import annotations
 
 import os
+import functools
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,18 @@ from wiebetaalt import Engine, Framework, load_framework
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
+
+
+@functools.cache
+def bundled() -> dict[str, Framework]:
+    """The bundled frameworks by name, loaded once for every test module that reads them at import
+    (a Hypothesis strategy needs its framework when the test is defined, before fixtures exist)."""
+    return {
+        "landelijk": load_framework(RULES / "landelijk.yaml"),
+        "heuvelland": load_framework(RULES / "regio" / "heuvelland.yaml"),
+        "waterweg": load_framework(RULES / "regio" / "waterweg.yaml"),
+    }
+
 
 settings.register_profile("dev", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import wiebetaalt.testing as kit
 from wiebetaalt.testing import aims, invariants, strategies
 from strategies import draw_many
-from conftest import ROOT, RULES
+from conftest import ROOT, bundled
 from wiebetaalt import Decision, Engine, Escalation, EscalationReason, EvaluationError, load_framework, parse_case
 from wiebetaalt.model.case import CASE_FIELDS
 from wiebetaalt.testing import (
@@ -32,11 +32,7 @@ from wiebetaalt.testing import (
     cases,
 )
 
-FRAMEWORKS = {
-    "landelijk": load_framework(RULES / "landelijk.yaml"),
-    "heuvelland": load_framework(RULES / "regio" / "heuvelland.yaml"),
-    "waterweg": load_framework(RULES / "regio" / "waterweg.yaml"),
-}
+FRAMEWORKS = bundled()
 NATIONAL = FRAMEWORKS["landelijk"]
 ENGINES = {name: Engine(framework) for name, framework in FRAMEWORKS.items()}
 RULE_IDS = [(name, rule_id) for name, framework in FRAMEWORKS.items()

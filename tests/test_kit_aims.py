@@ -9,16 +9,12 @@ import pytest
 from hypothesis import Phase, given, settings
 
 from strategies import draw_many
-from conftest import ROOT, RULES
+from conftest import ROOT, RULES, bundled
 from wiebetaalt import Decision, Engine, EscalationReason, load_framework, parse_case
 from wiebetaalt.model.case import MUNICIPALITY_FIELDS
 from wiebetaalt.testing import aimed_examples, assert_invariants, assert_school_location_irrelevant, cases
 
-FRAMEWORKS = {
-    "landelijk": load_framework(RULES / "landelijk.yaml"),
-    "heuvelland": load_framework(RULES / "regio" / "heuvelland.yaml"),
-    "waterweg": load_framework(RULES / "regio" / "waterweg.yaml"),
-}
+FRAMEWORKS = bundled()
 NATIONAL = FRAMEWORKS["landelijk"]
 ENGINES = {name: Engine(framework) for name, framework in FRAMEWORKS.items()}
 WOONPLAATS = "jeugdhulp-individueel-woonplaats"
